@@ -1,0 +1,6 @@
+"""Custom actions of the clinic assistant, split by topic.
+
+rasa_sdk registers every concrete Action subclass it imports, so each module
+is imported here.
+"""
+from actions import answers, contact, greeting  # noqa: F401

@@ -1,0 +1,1 @@
+"""Code shared by the action server, the web app and the content tools."""
