@@ -20,8 +20,9 @@ ACTION_ENDPOINT_URL ?= http://127.0.0.1:$(ACTION_SERVER_PORT)/webhook
 TRACKER_SQLITE_PATH ?= var/conversations.db
 CLINIC_SETTINGS_FILE ?= settings/clinic.yml
 CLINIC_CONTENT_DIR ?= content/treatments
+CLINIC_TOPICS_FILE ?= content/topics.yml
 export RASA_HOST RASA_PORT RASA_CORS_ORIGINS ACTION_SERVER_PORT ACTION_ENDPOINT_URL \
-	TRACKER_SQLITE_PATH CLINIC_SETTINGS_FILE CLINIC_CONTENT_DIR
+	TRACKER_SQLITE_PATH CLINIC_SETTINGS_FILE CLINIC_CONTENT_DIR CLINIC_TOPICS_FILE
 # Rasa: no telemetry prompt, no colour codes in logs.
 export RASA_TELEMETRY_ENABLED := false
 export PYTHONDONTWRITEBYTECODE := 1
@@ -53,6 +54,7 @@ lock: ## Re-resolve requirements.in into requirements.lock (needs the package in
 
 validate: install ## Check documents, NLU data, stories and domain
 	$(PY) -m clinic.content_check
+	$(PY) -m clinic.training_data_check
 	$(BIN)/rasa data validate --fail-on-warnings
 
 train: install ## Train a model unless one matching the current data and config exists

@@ -25,7 +25,7 @@ class ActionAnswerFromDocument(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        topic = tracker.get_intent_of_latest_message()
+        topic = (tracker.latest_message.get("intent") or {}).get("name")
         topics = load_topics(settings.topics_file())
         if topic not in topics:
             dispatcher.utter_message(response="utter_please_rephrase")

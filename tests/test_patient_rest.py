@@ -1,0 +1,85 @@
+"""End to end: a patient talks to the real Rasa server and action server over REST,
+and the conversation is stored in the SQLite tracker store."""
+import uuid
+
+import pytest
+
+
+def new_patient() -> str:
+    return f"patient-{uuid.uuid4().hex}"
+
+
+def texts(replies):
+    return "\n".join(reply.get("text", "") for reply in replies)
+
+
+@pytest.mark.parametrize(
+    "question, key_fact, section",
+    [
+        ("What conditions can prolotherapy treat?", "osteoarthritis", "Conditions It Treats"),
+        ("what happens during the procedure", "dextrose (sugar) solution", "Procedure Description"),
+        ("how does prolotherapy actually work?", "natural healing process", "How Does It Help"),
+        ("what are the benefits of prolotherapy", "Pain Relief", "Procedure Benefits"),
+        ("How long does a session take?", "15 to 30 minutes", "How Long Does It Take"),
+        ("what results can i expect", "improved function", "What Are the Expected Results"),
+        ("What happens if it doesn't help me?", "Further Evaluation", "Doesn\u2019t Help"),
+        ("is prolotherapy right for me?", "consult with a healthcare provider",
+         "Is This Treatment Right for Me"),
+    ],
+)
+def test_each_section_is_answered_with_its_source(rasa_server, question, key_fact, section):
+    replies = rasa_server.send(new_patient(), question)
+
+    answer = texts(replies)
+    assert key_fact in answer
+    assert "Source: the clinic's Prolotherapy page" in answer
+    assert section in answer
+
+
+def test_cost_is_not_covered_and_the_clinic_contact_is_given(rasa_server):
+    answer = texts(rasa_server.send(new_patient(), "how much does prolotherapy cost?"))
+
+    assert "doesn't cover prices, insurance or payment" in answer
+    assert "+1 555 0100" in answer
+
+
+def test_emergency_is_sent_to_emergency_services_even_mid_conversation(rasa_server):
+    patient = new_patient()
+    rasa_server.send(patient, "how long does it take")
+
+    answer = texts(rasa_server.send(patient, "i have crushing chest pain and cant breathe"))
+
+    assert "call your local emergency number now" in answer
+
+
+def test_the_notice_is_shown_on_the_first_greeting_only(rasa_server):
+    patient = new_patient()
+
+    first = texts(rasa_server.send(patient, "hello"))
+    second = texts(rasa_server.send(patient, "hi again"))
+
+    assert "can't give medical advice" in first
+    assert "medical advice" not in second
+
+
+BAD_INPUTS = {
+    "empty": "",
+    "whitespace": "   \n\t  ",
+    "emoji": "\U0001F600\U0001F44D\U0001F9B5",
+    "very long": "my knee hurts " * 1430,  # 20,020 characters
+    "html and script": "<script>alert('x')</script><img src=x onerror=alert(1)>",
+    "another language": "Wie lange dauert die Behandlung und tut sie weh?",
+}
+
+
+@pytest.mark.parametrize("message", BAD_INPUTS.values(), ids=BAD_INPUTS.keys())
+def test_bad_input_gets_a_polite_reply_and_is_stored(rasa_server, message):
+    patient = new_patient()
+
+    replies = rasa_server.send(patient, message)
+
+    assert replies, "the patient got no reply at all"
+    assert all(reply.get("text") for reply in replies)
+    assert "<script>" not in texts(replies)
+    stored = [e for e in rasa_server.stored_events(patient) if e["event"] == "user"]
+    assert [e["text"] for e in stored] == [message]
