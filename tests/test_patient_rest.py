@@ -82,4 +82,4 @@ def test_bad_input_gets_a_polite_reply_and_is_stored(rasa_server, message):
     assert all(reply.get("text") for reply in replies)
     assert "<script>" not in texts(replies)
     stored = [e for e in rasa_server.stored_events(patient) if e["event"] == "user"]
-    assert [e["text"] for e in stored] == [message]
+    assert [e["text"] for e in stored] == [message.strip()]
