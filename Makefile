@@ -29,7 +29,8 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 INSTALLED := $(VENV)/.installed
 
-.PHONY: help install lock validate train run shell test test-conversations test-pytest evaluate clean
+.PHONY: help install lock validate train run shell test test-conversations test-understanding test-pytest \
+	evaluate compare-baselines benchmark clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -73,10 +74,24 @@ shell: train ## Chat with the assistant in the terminal (starts its own action s
 	$(BIN)/rasa run actions --actions actions --port $(ACTION_SERVER_PORT) >/dev/null 2>&1 & trap "kill $$!" EXIT; \
 	$(BIN)/rasa shell --model $$($(PY) -m clinic.model_build path) --endpoints endpoints.yml
 
-test: validate train test-conversations test-pytest ## The whole test suite (validate, train once, conversation tests, pytest)
+test: validate train test-conversations test-understanding test-pytest ## The whole test suite (validate, train once, conversation tests, quality gate, pytest)
 
 test-conversations: train ## Conversation tests (tests/test_*.yml) against the model and a running action server
 	RASA_MODEL=$$($(PY) -m clinic.model_build path) scripts/test-conversations
+
+test-understanding: train ## Quality gate: held-out accuracy and macro-F1 >= 0.95, no missed emergency or request for a person
+	$(PY) -m evaluation.heldout $$($(PY) -m clinic.model_build path)
+	$(PY) -m evaluation.gate
+
+evaluate: train ## Held-out report and 5-fold cross-validation, with confusion matrices, in results/
+	$(PY) -m evaluation.heldout $$($(PY) -m clinic.model_build path)
+	$(PY) -m evaluation.cross_validation
+
+compare-baselines: train ## Held-out figures of keyword retrieval and Rasa's default pipeline beside ours
+	$(PY) -m evaluation.baselines $$($(PY) -m clinic.model_build path)
+
+benchmark: train ## Training time, server start time, reply latency p50/p95/p99 and memory
+	$(PY) -m evaluation.benchmark
 
 test-pytest: train ## Unit, contract and end-to-end tests
 	RASA_MODEL=$$($(PY) -m clinic.model_build path) $(PY) -m pytest

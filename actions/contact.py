@@ -7,6 +7,16 @@ from rasa_sdk.executor import CollectingDispatcher
 from clinic import settings
 
 
+def utter_clinic_contact(dispatcher: CollectingDispatcher) -> None:
+    contact = settings.clinic_contact()
+    dispatcher.utter_message(
+        response="utter_clinic_contact",
+        phone=contact.phone,
+        email=contact.email,
+        hours=contact.hours,
+    )
+
+
 class ActionShareClinicContact(Action):
     def name(self) -> Text:
         return "action_share_clinic_contact"
@@ -14,11 +24,5 @@ class ActionShareClinicContact(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        contact = settings.clinic_contact()
-        dispatcher.utter_message(
-            response="utter_clinic_contact",
-            phone=contact.phone,
-            email=contact.email,
-            hours=contact.hours,
-        )
+        utter_clinic_contact(dispatcher)
         return []

@@ -7,6 +7,9 @@ import yaml
 
 from clinic.documents import KNOWN_HEADINGS, TreatmentDocument, canonical_heading
 
+# What a patient can ask right after an answer, besides a new topic.
+FOLLOW_UPS = ("more", "why")
+
 
 class TopicError(ValueError):
     """content/topics.yml asks for something a document doesn't have."""
@@ -16,6 +19,18 @@ class TopicError(ValueError):
 class TopicPart:
     section: str
     sentences_with: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Topic:
+    label: str  # shown to patients on buttons
+    answer: Tuple[TopicPart, ...] = ()  # empty: not answered from a page
+    more: Tuple[TopicPart, ...] = ()
+    why: Tuple[TopicPart, ...] = ()
+    then: Optional[str] = None  # a response said after the answer
+
+    def parts(self, follow_up: Optional[str] = None) -> Tuple[TopicPart, ...]:
+        return getattr(self, follow_up) if follow_up else self.answer
 
 
 @dataclass(frozen=True)
@@ -38,20 +53,43 @@ class Answer:
         return "\n\n".join([quote for _, quote in self.quotes] + [self.source])
 
 
-def load_topics(path: Path) -> Dict[str, List[TopicPart]]:
+def _parts(path: Path, topic: str, raw: list) -> Tuple[TopicPart, ...]:
+    known = {canonical_heading(heading) for heading in KNOWN_HEADINGS}
+    parts = tuple(TopicPart(**part) for part in raw)
+    for part in parts:
+        if canonical_heading(part.section) not in known:
+            raise TopicError(f"{path}: topic '{topic}' names unknown section '{part.section}'")
+    if not parts:
+        raise TopicError(f"{path}: topic '{topic}' quotes nothing; list at least one section")
+    return parts
+
+
+def load_topics(path: Path) -> Dict[str, Topic]:
     with path.open(encoding="utf-8") as file:
         raw = yaml.safe_load(file)
-    known = {canonical_heading(heading) for heading in KNOWN_HEADINGS}
     topics = {}
-    for topic, parts in raw.items():
-        topics[topic] = [TopicPart(**part) for part in parts]
-        for part in topics[topic]:
-            if canonical_heading(part.section) not in known:
-                raise TopicError(f"{path}: topic '{topic}' names unknown section '{part.section}'")
+    for name, entry in raw.items():
+        if "label" not in entry:
+            raise TopicError(f"{path}: topic '{name}' has no label")
+        if entry.keys() == {"label"}:
+            topics[name] = Topic(label=entry["label"])
+            continue
+        missing = {"answer", *FOLLOW_UPS} - entry.keys()
+        if missing:
+            raise TopicError(f"{path}: topic '{name}' lacks {', '.join(sorted(missing))}")
+        topics[name] = Topic(
+            label=entry["label"],
+            then=entry.get("then"),
+            **{key: _parts(path, name, entry[key]) for key in ("answer", *FOLLOW_UPS)},
+        )
     return topics
 
 
-def answer(document: TreatmentDocument, parts: List[TopicPart]) -> Answer:
+def answered_from_pages(topics: Dict[str, Topic]) -> Dict[str, Topic]:
+    return {name: topic for name, topic in topics.items() if topic.answer}
+
+
+def answer(document: TreatmentDocument, parts: Tuple[TopicPart, ...]) -> Answer:
     quotes = []
     for part in parts:
         section = document.section(part.section)

@@ -49,3 +49,13 @@ def clinic_contact() -> ClinicContact:
         email=contact["email"],
         hours=contact["hours"],
     )
+
+
+def red_flags_file() -> Path:
+    """Patterns that make a message an emergency, whatever the classifier says."""
+    return _path_from_env("CLINIC_RED_FLAGS_FILE", "content/red_flags.yml")
+
+
+def conditions_file() -> Path:
+    """The words the treatment pages use for the conditions patients name."""
+    return _path_from_env("CLINIC_CONDITIONS_FILE", "content/conditions.yml")

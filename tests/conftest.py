@@ -10,7 +10,7 @@ from typing import Any, Dict, Iterator, List
 import pytest
 
 from clinic import model_build
-from tests.servers import action_server_command, free_port, rasa_server_command, running
+from clinic.local_servers import action_server_command, free_port, rasa_server_command, running
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import ActionAnswerFromDocument
+from actions.clarification import ActionOfferLikelyTopics
 from actions.contact import ActionShareClinicContact
 from actions.greeting import ActionGreetPatient
 from clinic.documents import canonical_heading
@@ -17,11 +18,13 @@ from clinic.settings import PROJECT_ROOT
 DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
 
 
-def tracker(intent: str, text: str = "", slots: Optional[Dict[str, Any]] = None) -> Tracker:
+def tracker(intent: str, text: str = "", slots: Optional[Dict[str, Any]] = None,
+            ranking: Optional[List[Dict[str, Any]]] = None) -> Tracker:
     return Tracker(
         sender_id="patient-1",
         slots=slots or {},
-        latest_message={"intent": {"name": intent, "confidence": 0.9}, "entities": [], "text": text},
+        latest_message={"intent": {"name": intent, "confidence": 0.9}, "entities": [],
+                        "text": text, "intent_ranking": ranking or []},
         events=[],
         paused=False,
         followup_action=None,
@@ -39,7 +42,7 @@ def run(action, intent: str, **kwargs) -> tuple[List[Dict[str, Any]], List[Dict[
 def test_duration_answer_quotes_the_page_and_names_its_sections():
     messages, events = run(ActionAnswerFromDocument(), "ask_duration")
 
-    assert events == []
+    assert events == [SlotSet("last_topic", "ask_duration")]
     [message] = messages
     assert "15 to 30 minutes" in message["text"]
     assert "series of injections over several weeks or months" in message["text"]
@@ -50,6 +53,7 @@ def test_duration_answer_quotes_the_page_and_names_its_sections():
     assert message["metadata"] == {
         "treatment": "Prolotherapy",
         "sections": ["How Long Does It Take", "Procedure Description"],
+        "topic": "ask_duration",
     }
 
 
@@ -67,18 +71,19 @@ def test_duration_answer_quotes_the_page_and_names_its_sections():
     ],
 )
 def test_every_treatment_topic_is_answered_from_its_section(intent, section, key_fact):
-    [message] = run(ActionAnswerFromDocument(), intent)[0]
+    message = run(ActionAnswerFromDocument(), intent)[0][0]
 
     assert key_fact in message["text"]
     assert section in [canonical_heading(name) for name in message["metadata"]["sections"]]
 
 
-def test_side_effects_answer_quotes_only_the_relevant_sentences():
-    [message] = run(ActionAnswerFromDocument(), "ask_side_effects")[0]
+def test_side_effects_answer_quotes_only_the_relevant_sentences_and_says_what_is_missing():
+    [message, note] = run(ActionAnswerFromDocument(), "ask_side_effects")[0]
 
     assert "irritates the tissue, leading to inflammation" in message["text"]
     # The rest of the benefits section is not a side effect and is not quoted.
     assert "Pain Relief" not in message["text"]
+    assert note["response"] == "utter_side_effects_not_listed"
 
 
 def test_a_topic_without_a_document_section_asks_to_rephrase():
@@ -86,6 +91,103 @@ def test_a_topic_without_a_document_section_asks_to_rephrase():
 
     assert messages == [_response("utter_please_rephrase")]
     assert events == []
+
+
+def test_a_listed_condition_is_confirmed_in_the_page_s_words():
+    messages, _ = run(ActionAnswerFromDocument(), "ask_conditions",
+                      slots={"condition": "osteoarthritis"})
+
+    [message] = messages
+    assert message["response"] == "utter_condition_named"
+    assert message["term"] == "osteoarthritis"
+    assert message["quote"].startswith("Prolotherapy, also known as regenerative injection therapy")
+    assert message["source"] == 'Source: the clinic\'s Prolotherapy page, "Conditions It Treats".'
+
+
+def test_a_body_part_is_related_to_the_tissue_the_page_names():
+    [message] = run(ActionAnswerFromDocument(), "ask_conditions", slots={"condition": "knee"})[0]
+
+    assert message["response"] == "utter_condition_related"
+    assert message["term"] == "joint"
+    assert "such as a joint, tendon, or ligament" in message["quote"]
+
+
+def test_an_unlisted_condition_is_said_not_to_be_mentioned_and_staff_can_advise():
+    messages, _ = run(ActionAnswerFromDocument(), "ask_conditions", slots={"condition": "migraine"})
+
+    assert [m["response"] for m in messages] == [
+        "utter_condition_not_mentioned", "utter_clinic_contact"]
+    assert messages[0]["condition"] == "migraine"
+
+
+def test_candidacy_with_a_condition_adds_the_page_s_advice_to_consult_a_provider():
+    messages, _ = run(ActionAnswerFromDocument(), "ask_candidacy", slots={"condition": "neck"})
+
+    assert messages[0]["response"] == "utter_condition_related"
+    assert "consult with a healthcare provider" in messages[1]["text"]
+
+
+def test_a_remembered_condition_is_acknowledged_in_other_answers():
+    messages, _ = run(ActionAnswerFromDocument(), "ask_duration", slots={"condition": "knee"})
+
+    assert messages[0]["response"] == "utter_general_answer_for_condition"
+    assert messages[0]["condition"] == "knee"
+    assert "15 to 30 minutes" in messages[1]["text"]
+
+
+def test_two_topics_in_one_message_get_both_answers():
+    messages, events = run(ActionAnswerFromDocument(), "ask_duration+ask_side_effects")
+
+    assert "15 to 30 minutes" in messages[0]["text"]
+    assert "minimal discomfort and downtime" in messages[1]["text"]
+    assert messages[2]["response"] == "utter_side_effects_not_listed"
+    assert events == [SlotSet("last_topic", "ask_side_effects")]
+
+
+def test_tell_me_more_expands_on_the_last_topic():
+    messages, events = run(ActionAnswerFromDocument(), "ask_more",
+                           slots={"last_topic": "ask_duration"})
+
+    [message] = messages
+    assert "the number of sessions received" in message["text"]
+    assert message["metadata"]["topic"] == "ask_duration"
+    assert events == []
+
+
+def test_why_after_side_effects_quotes_the_reason_from_the_page():
+    [message] = run(ActionAnswerFromDocument(), "ask_why",
+                    slots={"last_topic": "ask_side_effects"})[0]
+
+    assert "irritates the tissue, leading to inflammation" in message["text"]
+
+
+def test_tell_me_more_without_a_topic_asks_which_topic_with_buttons():
+    [message] = run(ActionAnswerFromDocument(), "ask_more")[0]
+
+    assert message["response"] == "utter_ask_which_topic"
+    assert {"title": "How long it takes", "payload": "/ask_duration"} in message["buttons"]
+    assert len(message["buttons"]) == 9
+
+
+def test_unclear_message_offers_the_two_likely_topics_and_something_else():
+    ranking = [
+        {"name": "nlu_fallback", "confidence": 0.5},
+        {"name": "ask_duration", "confidence": 0.41},
+        {"name": "greet", "confidence": 0.3},
+        {"name": "ask_side_effects", "confidence": 0.2},
+        {"name": "ask_results", "confidence": 0.1},
+    ]
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionOfferLikelyTopics().run(
+        dispatcher, tracker("nlu_fallback", ranking=ranking), DOMAIN))
+
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_offer_likely_topics"
+    assert message["buttons"] == [
+        {"title": "How long it takes", "payload": "/ask_duration"},
+        {"title": "Discomfort and downtime", "payload": "/ask_side_effects"},
+        {"title": "Something else", "payload": "/out_of_scope"},
+    ]
 
 
 def test_contact_details_come_from_the_clinic_settings():

@@ -1,4 +1,5 @@
-"""Start the real Rasa server and action server for end-to-end tests."""
+"""Start the real Rasa server and action server on local ports, for end-to-end
+tests and benchmarks."""
 import os
 import socket
 import subprocess

@@ -1,0 +1,117 @@
+"""Benchmark: training time, server start time, reply latency and memory.
+
+    python -m evaluation.benchmark [--skip-training] [--messages 500]
+
+Trains a model from scratch into a temporary folder (unless --skip-training, which
+uses the current model), starts the Rasa server and the action server, sends
+patient messages over REST one after another (held-out messages, 10 per
+conversation), and prints latency percentiles and the servers' resident memory.
+"""
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import List
+
+from clinic import model_build
+from clinic.local_servers import (
+    VENV_BIN, action_server_command, free_port, rasa_server_command, running,
+)
+from clinic.settings import PROJECT_ROOT
+from clinic.training_data_check import load_examples
+from evaluation.heldout import HELDOUT_FILE
+
+MESSAGES_PER_CONVERSATION = 10
+
+
+def resident_memory_mb(pid: int) -> float:
+    """Resident memory of a process and its children, in MB (from /proc)."""
+    total_kb = 0
+    pids = [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        pids += [int(child) for child in children.read_text().split()]
+    for each in pids:
+        for line in Path(f"/proc/{each}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total_kb += int(line.split()[1])
+    return total_kb / 1024
+
+
+def train(folder: Path) -> float:
+    started = time.monotonic()
+    subprocess.run(
+        [str(VENV_BIN / "rasa"), "train", "--out", str(folder), "--fixed-model-name", "bench"],
+        cwd=PROJECT_ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    return time.monotonic() - started
+
+
+def post(url: str, sender: str, text: str) -> float:
+    request = urllib.request.Request(
+        f"{url}/webhooks/rest/webhook",
+        data=json.dumps({"sender": sender, "message": text}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    started = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=60) as response:
+        json.load(response)
+    return (time.perf_counter() - started) * 1000
+
+
+def percentile(values: List[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--skip-training", action="store_true")
+    parser.add_argument("--messages", type=int, default=500)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        if args.skip_training:
+            model = model_build.model_path()
+            print("training:        skipped (--skip-training)")
+        else:
+            seconds = train(folder)
+            model = folder / "bench.tar.gz"
+            print(f"training:        {seconds:.0f} s (rasa train, from scratch)")
+
+        action_port, rasa_port = free_port(), free_port()
+        env = {"ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
+               "TRACKER_SQLITE_PATH": str(folder / "bench.db")}
+        started = time.monotonic()
+        with running(action_server_command(action_port),
+                     f"http://127.0.0.1:{action_port}/health", folder / "actions.log", env) \
+                as action_server, \
+             running(rasa_server_command(model, rasa_port), f"http://127.0.0.1:{rasa_port}/",
+                     folder / "rasa.log", env) as rasa_server:
+            print(f"server start:    {time.monotonic() - started:.1f} s "
+                  "(action server and Rasa server until both answer)")
+            url = f"http://127.0.0.1:{rasa_port}"
+            texts = [text for _, text in load_examples(HELDOUT_FILE)]
+            post(url, "warm-up", "hello")
+            latencies = [
+                post(url, f"bench-{n // MESSAGES_PER_CONVERSATION}", texts[n % len(texts)])
+                for n in range(args.messages)
+            ]
+            print(f"reply latency:   p50 {percentile(latencies, 0.50):.0f} ms, "
+                  f"p95 {percentile(latencies, 0.95):.0f} ms, "
+                  f"p99 {percentile(latencies, 0.99):.0f} ms, "
+                  f"mean {statistics.mean(latencies):.0f} ms "
+                  f"over {len(latencies)} REST messages, one at a time")
+            print(f"resident memory: Rasa server {resident_memory_mb(rasa_server.pid):.0f} MB, "
+                  f"action server {resident_memory_mb(action_server.pid):.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""End to end over REST: condition answers, remembered conditions, follow-ups,
+two topics at once and clarification, against the real servers."""
+import uuid
+
+import pytest
+
+from tests.test_patient_rest import texts
+
+
+@pytest.fixture
+def patient() -> str:
+    return f"patient-{uuid.uuid4().hex}"
+
+
+def test_a_condition_the_page_lists_is_confirmed_in_its_words(rasa_server, patient):
+    answer = texts(rasa_server.send(patient, "does prolotherapy treat osteoarthritis?"))
+
+    assert "page mentions osteoarthritis" in answer
+    assert "including osteoarthritis, tendonitis, ligament injuries" in answer
+    assert 'Source: the clinic\'s Prolotherapy page, "Conditions It Treats".' in answer
+    assert "will help you" not in answer
+
+
+def test_a_condition_the_page_does_not_list_is_said_so_with_the_clinic_contact(
+        rasa_server, patient):
+    answer = texts(rasa_server.send(patient, "can prolotherapy help with my migraines?"))
+
+    assert "doesn't mention migraine" in answer
+    assert "+1 555 0100" in answer
+
+
+def test_without_a_condition_the_whole_conditions_section_is_quoted(rasa_server, patient):
+    answer = texts(rasa_server.send(patient, "what conditions does prolotherapy treat?"))
+
+    assert "musculoskeletal pain and injuries" in answer
+
+
+def test_the_condition_is_remembered_for_later_questions(rasa_server, patient):
+    rasa_server.send(patient, "can prolo help my knee?")
+
+    answer = texts(rasa_server.send(patient, "and how long would that take?"))
+
+    assert "doesn't say anything specific to knee" in answer
+    assert "15 to 30 minutes" in answer
+
+
+def test_tell_me_more_expands_on_the_last_answer(rasa_server, patient):
+    rasa_server.send(patient, "how many sessions will I need?")
+
+    answer = texts(rasa_server.send(patient, "tell me more"))
+
+    assert "the number of sessions received" in answer
+
+
+def test_two_questions_in_one_message_get_both_answers(rasa_server, patient):
+    answer = texts(rasa_server.send(patient, "how long does it take and does it hurt?"))
+
+    assert "15 to 30 minutes" in answer
+    assert "minimal discomfort and downtime" in answer
+
+
+def test_unclear_messages_get_topic_buttons_then_a_rephrase_request_then_staff(
+        rasa_server, patient):
+    [offer] = rasa_server.send(patient, "blorf zintak wubble")
+    assert offer["text"].startswith("Sorry, I'm not sure I understood")
+    assert offer["buttons"][-1] == {"title": "Something else", "payload": "/out_of_scope"}
+
+    [rephrase] = rasa_server.send(patient, "/out_of_scope")
+    assert rephrase["text"].startswith("Could you say it another way?")
+
+    [offer_again] = rasa_server.send(patient, "quix zoob flarn")
+    [staff] = rasa_server.send(patient, "/out_of_scope")
+    assert offer_again["text"].startswith("Sorry, I'm not sure I understood")
+    assert "talk to a member of the clinic's staff" in staff["text"]
+    assert [b["payload"] for b in staff["buttons"]] == ["/request_human", "/deny"]
+
+
+def test_choosing_an_offered_topic_answers_it(rasa_server, patient):
+    rasa_server.send(patient, "blorf zintak wubble")
+
+    answer = texts(rasa_server.send(patient, "/ask_duration"))
+
+    assert "15 to 30 minutes" in answer
