@@ -21,16 +21,24 @@ TRACKER_SQLITE_PATH ?= var/conversations.db
 CLINIC_SETTINGS_FILE ?= settings/clinic.yml
 CLINIC_CONTENT_DIR ?= content/treatments
 CLINIC_TOPICS_FILE ?= content/topics.yml
+CLINIC_SQLITE_PATH ?= var/clinic.db
+RASA_URL ?= http://$(RASA_HOST):$(RASA_PORT)
+WEB_HOST ?= 127.0.0.1
+WEB_PORT ?= 8000
 export RASA_HOST RASA_PORT RASA_CORS_ORIGINS ACTION_SERVER_PORT ACTION_ENDPOINT_URL \
-	TRACKER_SQLITE_PATH CLINIC_SETTINGS_FILE CLINIC_CONTENT_DIR CLINIC_TOPICS_FILE
+	TRACKER_SQLITE_PATH CLINIC_SETTINGS_FILE CLINIC_CONTENT_DIR CLINIC_TOPICS_FILE \
+	CLINIC_SQLITE_PATH RASA_URL WEB_HOST WEB_PORT
 # Rasa: no telemetry prompt, no colour codes in logs.
 export RASA_TELEMETRY_ENABLED := false
 export PYTHONDONTWRITEBYTECODE := 1
 
 INSTALLED := $(VENV)/.installed
+# Rasa's HTTP API (used by the web app to reach patients' chats) needs a secret
+# token: made once per machine, kept out of git, readable only by its owner.
+RASA_API_TOKEN_FILE := var/rasa-api-token
 
-.PHONY: help install lock validate train run shell test test-conversations test-understanding test-pytest \
-	evaluate compare-baselines benchmark clean
+.PHONY: help install lock validate train run add-staff shell test test-conversations test-understanding test-pytest \
+	evaluate compare-baselines benchmark benchmark-handoff clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -56,18 +64,28 @@ lock: ## Re-resolve requirements.in into requirements.lock (needs the package in
 validate: install ## Check documents, NLU data, stories and domain
 	$(PY) -m clinic.content_check
 	$(PY) -m clinic.training_data_check
-	$(BIN)/rasa data validate --fail-on-warnings
+	$(BIN)/rasa data validate --domain domain --fail-on-warnings
 
 train: install ## Train a model unless one matching the current data and config exists
 	$(PY) -m clinic.model_build ensure
 
-run: train ## Install, train if needed, and start the assistant (Ctrl-C stops it)
+$(RASA_API_TOKEN_FILE):
+	@mkdir -p $(dir $@)
+	@umask 077 && $(PY) -c 'import secrets; print(secrets.token_urlsafe(32))' > $@
+
+run: train $(RASA_API_TOKEN_FILE) ## Install, train if needed, and start the assistant (Ctrl-C stops it)
 	@mkdir -p $(dir $(TRACKER_SQLITE_PATH))
 	@echo "Starting the assistant. When 'Rasa server is up and running' appears, talk to it:"
 	@echo "  REST:  curl -s -X POST http://$(RASA_HOST):$(RASA_PORT)/webhooks/rest/webhook \\"
 	@echo "           -H 'Content-Type: application/json' -d '{\"sender\": \"me\", \"message\": \"What does prolotherapy treat?\"}'"
 	@echo "  Chat in the terminal: make shell (in a second terminal)."
-	RASA_MODEL=$$($(PY) -m clinic.model_build path) $(BIN)/honcho start -f Procfile
+	@echo "  Staff API: http://$(WEB_HOST):$(WEB_PORT)/docs (make add-staff NAME='...' gives a token)"
+	RASA_API_TOKEN=$$(cat $(RASA_API_TOKEN_FILE)) RASA_MODEL=$$($(PY) -m clinic.model_build path) \
+		$(BIN)/honcho start -f Procfile
+
+add-staff: install ## Add a staff member and print their API token: make add-staff NAME="Nurse Jane"
+	@mkdir -p $(dir $(CLINIC_SQLITE_PATH))
+	$(PY) -m clinic.staff_accounts add "$(NAME)"
 
 shell: train ## Chat with the assistant in the terminal (starts its own action server)
 	@mkdir -p $(dir $(TRACKER_SQLITE_PATH))
@@ -92,6 +110,9 @@ compare-baselines: train ## Held-out figures of keyword retrieval and Rasa's def
 
 benchmark: train ## Training time, server start time, reply latency p50/p95/p99 and memory
 	$(PY) -m evaluation.benchmark
+
+benchmark-handoff: train ## Time from a staff message sent to its arrival in the patient's socket
+	$(PY) -m evaluation.handoff_latency
 
 test-pytest: train ## Unit, contract and end-to-end tests
 	RASA_MODEL=$$($(PY) -m clinic.model_build path) $(PY) -m pytest

@@ -3,4 +3,4 @@
 rasa_sdk registers every concrete Action subclass it imports, so each module
 is imported here.
 """
-from actions import answers, clarification, contact, greeting  # noqa: F401
+from actions import answers, callback, clarification, greeting, handoff  # noqa: F401

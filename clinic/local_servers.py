@@ -1,16 +1,31 @@
-"""Start the real Rasa server and action server on local ports, for end-to-end
-tests and benchmarks."""
+"""The whole assistant on local ports, as `make run` starts it, for end-to-end
+tests and benchmarks: action server, Rasa server with its HTTP API, and web app,
+each with its own SQLite files, clinic settings and API token."""
+import json
 import os
+import secrets
+import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterator, List
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
+import yaml
+
+from clinic.database import Database
 from clinic.settings import PROJECT_ROOT
+from clinic.staff_accounts import StaffAccounts
+
+ALWAYS_OPEN = {day: "00:00-23:59:59.999999" for day in
+               ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")}
+ALWAYS_CLOSED = {day: "closed" for day in ALWAYS_OPEN}
 
 VENV_BIN = Path(sys.executable).parent
 
@@ -61,9 +76,142 @@ def action_server_command(port: int) -> List[str]:
     return [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)]
 
 
-def rasa_server_command(model: Path, port: int) -> List[str]:
+def rasa_server_command(model: Path, port: int, api_token: str) -> List[str]:
     return [
         str(VENV_BIN / "rasa"), "run", "--model", str(model),
         "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
         "--interface", "127.0.0.1", "--port", str(port),
+        "--enable-api", "--auth-token", api_token,
     ]
+
+
+def web_app_command(port: int) -> List[str]:
+    # wsproto: uvicorn's default websockets library is newer than the one Rasa pins.
+    return [str(VENV_BIN / "uvicorn"), "webapp.app:app", "--host", "127.0.0.1",
+            "--port", str(port), "--ws", "wsproto"]
+
+
+class ClinicSettingsFile:
+    """A copy of settings/clinic.yml the servers read on every use."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        shutil.copy(PROJECT_ROOT / "settings" / "clinic.yml", path)
+        self._change(lambda s: s["opening_hours"].update(weekly=ALWAYS_OPEN, closed_days=[]))
+
+    def _change(self, edit) -> None:
+        data = yaml.safe_load(self.path.read_text())
+        edit(data)
+        self.path.write_text(yaml.safe_dump(data))
+
+    @contextmanager
+    def changed(self, edit) -> Iterator[None]:
+        before = self.path.read_text()
+        self._change(edit)
+        try:
+            yield
+        finally:
+            self.path.write_text(before)
+
+    def clinic_closed(self):
+        return self.changed(lambda s: s["opening_hours"].update(weekly=ALWAYS_CLOSED))
+
+    def claim_timeout(self, minutes: float):
+        return self.changed(lambda s: s["handoff"].update(claim_timeout_minutes=minutes))
+
+
+@dataclass
+class Stack:
+    rasa_url: str
+    action_server_url: str
+    web_url: str
+    tracker_db: Path
+    database_url: str
+    settings: ClinicSettingsFile
+    api_token: str
+    processes: Dict[str, subprocess.Popen] = field(default_factory=dict)
+    _staff: Dict[str, str] = field(default_factory=dict)
+
+    # The patient's side: Rasa's REST channel.
+    def send(self, sender: str, message: Any) -> List[Dict[str, Any]]:
+        """Post a patient's message to the REST channel; return the bot's replies."""
+        return self.post_raw({"sender": sender, "message": message})
+
+    def post_raw(self, payload: Dict[str, Any]) -> List[Dict[str, Any]]:
+        status, body = http("POST", f"{self.rasa_url}/webhooks/rest/webhook", payload)
+        assert status == 200, body
+        return body
+
+    def stored_events(self, sender: str) -> List[Dict[str, Any]]:
+        """The conversation's events as the tracker store saved them in SQLite."""
+        with sqlite3.connect(self.tracker_db) as connection:
+            rows = connection.execute(
+                "SELECT data FROM events WHERE sender_id = ? ORDER BY id", (sender,)
+            ).fetchall()
+        return [json.loads(data) for (data,) in rows]
+
+    # The action server's webhook, for the contract test.
+    def post_webhook(self, payload: Dict[str, Any]) -> Dict[str, Any]:
+        status, body = http("POST", f"{self.action_server_url}/webhook", payload)
+        assert status == 200, body
+        return body
+
+    # The staff side: the web app's staff API.
+    def staff_token(self, name: str) -> str:
+        if name not in self._staff:
+            database = Database(self.database_url)
+            self._staff[name] = StaffAccounts(database).add(name)
+            database.engine.dispose()
+        return self._staff[name]
+
+    def staff(self, method: str, path: str, name: Optional[str] = "Nurse Jane",
+              body: Any = None) -> Tuple[int, Any]:
+        headers = {"Authorization": f"Bearer {self.staff_token(name)}"} if name else {}
+        return http(method, f"{self.web_url}/api/staff{path}", body, headers)
+
+
+def http(method: str, url: str, body: Any = None,
+         headers: Optional[Dict[str, str]] = None) -> Tuple[int, Any]:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method, headers={
+        "Content-Type": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+@contextmanager
+def running_stack(model: Path, folder: Path, database_url: str) -> Iterator[Stack]:
+    action_port, rasa_port, web_port = free_port(), free_port(), free_port()
+    settings = ClinicSettingsFile(folder / "clinic.yml")
+    token = secrets.token_urlsafe(24)
+    env = {
+        "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
+        "TRACKER_SQLITE_PATH": str(folder / "conversations.db"),
+        "CLINIC_DATABASE_URL": database_url,
+        "CLINIC_SETTINGS_FILE": str(settings.path),
+        "RASA_URL": f"http://127.0.0.1:{rasa_port}",
+        "RASA_API_TOKEN": token,
+    }
+    servers_to_start = {
+        "action server": (action_server_command(action_port),
+                          f"http://127.0.0.1:{action_port}/health"),
+        "Rasa server": (rasa_server_command(model, rasa_port, token),
+                        f"http://127.0.0.1:{rasa_port}/"),
+        "web app": (web_app_command(web_port), f"http://127.0.0.1:{web_port}/health"),
+    }
+    with ExitStack() as servers:
+        processes = {
+            name: servers.enter_context(
+                running(command, health, folder / f"{name.replace(' ', '-')}.log", env))
+            for name, (command, health) in servers_to_start.items()
+        }
+        yield Stack(
+            rasa_url=f"http://127.0.0.1:{rasa_port}",
+            action_server_url=f"http://127.0.0.1:{action_port}",
+            web_url=f"http://127.0.0.1:{web_port}",
+            tracker_db=folder / "conversations.db", database_url=database_url,
+            settings=settings, api_token=token, processes=processes,
+        )

@@ -15,7 +15,7 @@ from typing import Iterable, List
 
 from clinic.settings import PROJECT_ROOT
 
-TRAINING_INPUTS = ("config.yml", "domain.yml", "domain", "data", "requirements.lock",
+TRAINING_INPUTS = ("config.yml", "domain", "data", "requirements.lock",
                    "requirements-model.txt")
 MODELS_DIR = PROJECT_ROOT / "models"
 
@@ -49,7 +49,7 @@ def ensure() -> Path:
         print(f"Model is up to date: {path}", file=sys.stderr)
         return path
     command = [
-        str(Path(sys.executable).parent / "rasa"), "train",
+        str(Path(sys.executable).parent / "rasa"), "train", "--domain", "domain",
         "--out", str(MODELS_DIR), "--fixed-model-name", path.name,
     ]
     # Rasa's own output goes to stderr so that stdout is only the model's path.

@@ -4,10 +4,11 @@ The one place that reads the environment; `.env.example` documents every variabl
 """
 import os
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import yaml
+
+from clinic.opening_hours import OpeningHours
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,11 +38,15 @@ def topics_file() -> Path:
     return _path_from_env("CLINIC_TOPICS_FILE", "content/topics.yml")
 
 
-@lru_cache(maxsize=None)
-def clinic_contact() -> ClinicContact:
+def _clinic_settings() -> dict:
+    """Read on each use (a few hundred bytes): edits apply without a restart."""
     path = _path_from_env("CLINIC_SETTINGS_FILE", "settings/clinic.yml")
     with path.open(encoding="utf-8") as file:
-        data = yaml.safe_load(file)
+        return yaml.safe_load(file)
+
+
+def clinic_contact() -> ClinicContact:
+    data = _clinic_settings()
     contact = data["contact"]
     return ClinicContact(
         clinic_name=data["clinic_name"],
@@ -59,3 +64,36 @@ def red_flags_file() -> Path:
 def conditions_file() -> Path:
     """The words the treatment pages use for the conditions patients name."""
     return _path_from_env("CLINIC_CONDITIONS_FILE", "content/conditions.yml")
+
+
+def opening_hours() -> OpeningHours:
+    return OpeningHours.from_settings(_clinic_settings()["opening_hours"])
+
+
+@dataclass(frozen=True)
+class HandoffSettings:
+    claim_timeout_minutes: float
+    minutes_per_waiting_patient: int
+
+
+def handoff_settings() -> HandoffSettings:
+    return HandoffSettings(**_clinic_settings()["handoff"])
+
+
+def database_url() -> str:
+    """Handoff and callback requests; SQLite next to the conversations by default."""
+    default = f"sqlite:///{_path_from_env('CLINIC_SQLITE_PATH', 'var/clinic.db')}"
+    return os.environ.get("CLINIC_DATABASE_URL", default)
+
+
+def rasa_url() -> str:
+    """Rasa's HTTP API, used to pass staff messages into a patient's chat."""
+    return os.environ.get("RASA_URL", "http://127.0.0.1:5005")
+
+
+def rasa_api_token() -> str:
+    """The token Rasa's HTTP API is started with (`rasa run --auth-token`)."""
+    token = os.environ.get("RASA_API_TOKEN", "")
+    if not token:
+        raise RuntimeError("RASA_API_TOKEN is not set; `make run` creates one in var/")
+    return token

@@ -75,7 +75,7 @@ def train_rasa_default(out: Path) -> Path:
     rasa = Path(sys.executable).parent / "rasa"
     subprocess.run(
         [str(rasa), "train", "nlu", "--config", str(BASELINE_CONFIG), "--nlu", "data/nlu",
-         "--domain", "domain.yml", "--out", str(out), "--fixed-model-name", "baseline"],
+         "--domain", "domain", "--out", str(out), "--fixed-model-name", "baseline"],
         cwd=PROJECT_ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     return out / "baseline.tar.gz"

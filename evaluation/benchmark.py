@@ -8,20 +8,16 @@ patient messages over REST one after another (held-out messages, 10 per
 conversation), and prints latency percentiles and the servers' resident memory.
 """
 import argparse
-import json
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import List
 
 from clinic import model_build
-from clinic.local_servers import (
-    VENV_BIN, action_server_command, free_port, rasa_server_command, running,
-)
+from clinic.local_servers import VENV_BIN, Stack, running_stack
 from clinic.settings import PROJECT_ROOT
 from clinic.training_data_check import load_examples
 from evaluation.heldout import HELDOUT_FILE
@@ -52,15 +48,9 @@ def train(folder: Path) -> float:
     return time.monotonic() - started
 
 
-def post(url: str, sender: str, text: str) -> float:
-    request = urllib.request.Request(
-        f"{url}/webhooks/rest/webhook",
-        data=json.dumps({"sender": sender, "message": text}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
+def timed_send(stack: Stack, sender: str, text: str) -> float:
     started = time.perf_counter()
-    with urllib.request.urlopen(request, timeout=60) as response:
-        json.load(response)
+    stack.send(sender, text)
     return (time.perf_counter() - started) * 1000
 
 
@@ -85,22 +75,14 @@ def main() -> int:
             model = folder / "bench.tar.gz"
             print(f"training:        {seconds:.0f} s (rasa train, from scratch)")
 
-        action_port, rasa_port = free_port(), free_port()
-        env = {"ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
-               "TRACKER_SQLITE_PATH": str(folder / "bench.db")}
         started = time.monotonic()
-        with running(action_server_command(action_port),
-                     f"http://127.0.0.1:{action_port}/health", folder / "actions.log", env) \
-                as action_server, \
-             running(rasa_server_command(model, rasa_port), f"http://127.0.0.1:{rasa_port}/",
-                     folder / "rasa.log", env) as rasa_server:
+        with running_stack(model, folder, f"sqlite:///{folder / 'clinic.db'}") as stack:
             print(f"server start:    {time.monotonic() - started:.1f} s "
-                  "(action server and Rasa server until both answer)")
-            url = f"http://127.0.0.1:{rasa_port}"
+                  "(action server, Rasa server and web app, one after another, until each answers)")
             texts = [text for _, text in load_examples(HELDOUT_FILE)]
-            post(url, "warm-up", "hello")
+            stack.send("warm-up", "hello")
             latencies = [
-                post(url, f"bench-{n // MESSAGES_PER_CONVERSATION}", texts[n % len(texts)])
+                timed_send(stack, f"bench-{n // MESSAGES_PER_CONVERSATION}", texts[n % len(texts)])
                 for n in range(args.messages)
             ]
             print(f"reply latency:   p50 {percentile(latencies, 0.50):.0f} ms, "
@@ -108,8 +90,9 @@ def main() -> int:
                   f"p99 {percentile(latencies, 0.99):.0f} ms, "
                   f"mean {statistics.mean(latencies):.0f} ms "
                   f"over {len(latencies)} REST messages, one at a time")
-            print(f"resident memory: Rasa server {resident_memory_mb(rasa_server.pid):.0f} MB, "
-                  f"action server {resident_memory_mb(action_server.pid):.0f} MB")
+            memory = ", ".join(f"{name} {resident_memory_mb(process.pid):.0f} MB"
+                               for name, process in stack.processes.items())
+            print(f"resident memory: {memory}")
     return 0
 
 

@@ -1,5 +1,5 @@
 """Contract test: the running action server answers Rasa's /webhook request format."""
-import yaml
+from rasa.shared.core.domain import Domain
 
 from clinic.settings import PROJECT_ROOT
 
@@ -9,7 +9,7 @@ def webhook_request(action: str, intent: str, slots=None):
         "next_action": action,
         "sender_id": "contract-test",
         "version": "3.6.21",
-        "domain": yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8")),
+        "domain": Domain.load(PROJECT_ROOT / "domain").as_dict(),
         "tracker": {
             "sender_id": "contract-test",
             "slots": slots or {"disclaimer_shown": False},
@@ -27,7 +27,9 @@ def webhook_request(action: str, intent: str, slots=None):
 def test_answer_action_returns_the_quoted_section_over_http(action_server):
     reply = action_server.post_webhook(webhook_request("action_answer_from_document", "ask_duration"))
 
-    assert reply["events"] == []
+    assert reply["events"] == [
+        {"event": "slot", "timestamp": None, "name": "last_topic", "value": "ask_duration"}
+    ]
     [response] = reply["responses"]
     assert "15 to 30 minutes" in response["text"]
     assert response["metadata"]["sections"] == ["How Long Does It Take", "Procedure Description"]

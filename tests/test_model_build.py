@@ -6,7 +6,7 @@ from clinic.settings import PROJECT_ROOT
 
 
 def copy_of_training_inputs(tmp_path):
-    for name in ("config.yml", "domain.yml", "data", "requirements.lock", "requirements-model.txt"):
+    for name in ("config.yml", "domain", "data", "requirements.lock", "requirements-model.txt"):
         source = PROJECT_ROOT / name
         if source.is_dir():
             shutil.copytree(source, tmp_path / name)

@@ -59,24 +59,37 @@ def test_two_questions_in_one_message_get_both_answers(rasa_server, patient):
     assert "minimal discomfort and downtime" in answer
 
 
-def test_unclear_messages_get_topic_buttons_then_a_rephrase_request_then_staff(
+UNCLEAR = "blorf zintak wubble"
+
+
+def test_an_unclear_message_gets_the_likely_topics_and_something_else_as_buttons(
         rasa_server, patient):
-    [offer] = rasa_server.send(patient, "blorf zintak wubble")
+    [offer] = rasa_server.send(patient, UNCLEAR)
+
     assert offer["text"].startswith("Sorry, I'm not sure I understood")
     assert offer["buttons"][-1] == {"title": "Something else", "payload": "/out_of_scope"}
+    assert len(offer["buttons"]) == 3
+
+
+def test_something_else_asks_the_patient_to_rephrase(rasa_server, patient):
+    rasa_server.send(patient, UNCLEAR)
 
     [rephrase] = rasa_server.send(patient, "/out_of_scope")
+
     assert rephrase["text"].startswith("Could you say it another way?")
 
-    [offer_again] = rasa_server.send(patient, "quix zoob flarn")
-    [staff] = rasa_server.send(patient, "/out_of_scope")
-    assert offer_again["text"].startswith("Sorry, I'm not sure I understood")
+
+def test_a_second_failure_in_a_row_offers_clinic_staff(rasa_server, patient):
+    rasa_server.send(patient, UNCLEAR)
+
+    [staff] = rasa_server.send(patient, UNCLEAR)
+
     assert "talk to a member of the clinic's staff" in staff["text"]
     assert [b["payload"] for b in staff["buttons"]] == ["/request_human", "/deny"]
 
 
 def test_choosing_an_offered_topic_answers_it(rasa_server, patient):
-    rasa_server.send(patient, "blorf zintak wubble")
+    rasa_server.send(patient, UNCLEAR)
 
     answer = texts(rasa_server.send(patient, "/ask_duration"))
 

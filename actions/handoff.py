@@ -1,0 +1,154 @@
+"""Handing a conversation to clinic staff, inside the same chat.
+
+During opening hours the request joins the staff queue and the conversation is
+paused (Rasa's ConversationPaused): Rasa keeps storing the patient's messages
+for staff and the bot stays silent. Outside hours, the callback form follows.
+While paused, action_watch_paused_conversation (a custom slot mapping, which
+Rasa runs on every message, paused or not) still answers an emergency at once
+and lets the patient cancel.
+
+Rasa keeps only the slot events of a slot-mapping action, so the watch sends
+its replies through Rasa's HTTP API instead, right after Rasa has stored the
+patient's message and released the conversation's lock.
+"""
+import asyncio
+import logging
+from typing import Any, Coroutine, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ConversationPaused, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.clinic_database import handoff_store
+from clinic import settings
+from clinic.database import utc_now
+from clinic.rasa_api import RasaApi
+
+logger = logging.getLogger(__name__)
+
+# Why a patient is handed over, from what they said before asking for staff.
+REASONS = {
+    "complain_unhelpful": "patient unhappy with the answers",
+    "ask_cost": "question about cost (not on the page)",
+    "ask_appointment": "question about appointments (not on the page)",
+    "nlu_fallback": "assistant could not understand",
+    "out_of_scope": "assistant could not understand",
+}
+ASKED_FOR_A_PERSON = "patient asked for a person"
+EMERGENCY = "emergency reported"
+MESSAGES_IN_SUMMARY = 5
+# Background tasks must be referenced until they finish (asyncio keeps weak references).
+_pending_tasks: set = set()
+
+
+def conversation_summary(tracker: Tracker) -> Dict[str, Any]:
+    """What staff read first: the patient's last messages and the topics discussed."""
+    said = [e for e in tracker.events if e.get("event") == "user" and e.get("text")]
+    topics = [e["parse_data"]["intent"]["name"] for e in said
+              if (e.get("parse_data") or {}).get("intent", {}).get("name", "").startswith("ask_")]
+    return {
+        "last_messages": [e["text"] for e in said[-MESSAGES_IN_SUMMARY:]],
+        "topics": list(dict.fromkeys(topics)),
+    }
+
+
+def handoff_reason(tracker: Tracker) -> str:
+    intents = [e["parse_data"]["intent"]["name"] for e in tracker.events
+               if e.get("event") == "user" and (e.get("parse_data") or {}).get("intent")]
+    earlier = intents[-2] if len(intents) >= 2 else None
+    return REASONS.get(earlier, ASKED_FOR_A_PERSON)
+
+
+class ActionHandOverToStaff(Action):
+    def name(self) -> Text:
+        return "action_hand_over_to_staff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        hours = settings.opening_hours()
+        now = utc_now()
+        if not hours.is_open(now):
+            opening = hours.next_opening(now)
+            if opening is None:
+                dispatcher.utter_message(response="utter_clinic_closed")
+            else:
+                dispatcher.utter_message(response="utter_clinic_closed_until",
+                                         next_opening=opening.strftime("%A at %-I:%M %p"))
+            dispatcher.utter_message(response="utter_offer_callback")
+            return [SlotSet("staff_available", False)]
+        place = handoff_store().request_handoff(
+            tracker.sender_id, handoff_reason(tracker), urgent=False,
+            summary=conversation_summary(tracker))
+        wait = (place.patients_ahead + 1) * settings.handoff_settings().minutes_per_waiting_patient
+        dispatcher.utter_message(response="utter_staff_will_join",
+                                 patients_ahead=place.patients_ahead, wait_minutes=wait)
+        return [SlotSet("staff_available", True), ConversationPaused()]
+
+
+class ActionFlagEmergencyForStaff(Action):
+    """After the emergency guidance: the conversation goes to the top of the staff queue."""
+
+    def name(self) -> Text:
+        return "action_flag_emergency_for_staff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        handoff_store().mark_urgent(tracker.sender_id, EMERGENCY, conversation_summary(tracker))
+        return []
+
+
+class ActionWatchPausedConversation(Action):
+    """Runs on every message (custom slot mapping of `paused_watch`).
+
+    While the conversation waits for staff, it answers an emergency at once and
+    makes the request urgent, and lets the patient cancel and get the assistant
+    back. Otherwise it does nothing.
+    """
+
+    def name(self) -> Text:
+        return "action_watch_paused_conversation"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        if not tracker.is_paused():
+            return []
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent == "report_emergency":
+            handoff_store().mark_urgent(tracker.sender_id, EMERGENCY,
+                                        conversation_summary(tracker))
+            _soon(RasaApi.from_settings().append_events(
+                tracker.sender_id, [_bot_event(domain, "utter_emergency")]))
+        elif intent == "cancel_staff_request":
+            handoff_store().cancel(tracker.sender_id)
+            _soon(RasaApi.from_settings().resume(
+                tracker.sender_id, _response_text(domain, "utter_staff_request_cancelled"),
+                "utter_staff_request_cancelled"))
+        return []
+
+
+def _response_text(domain: Dict[Text, Any], response: str) -> str:
+    [variant] = domain["responses"][response]
+    return variant["text"]
+
+
+def _bot_event(domain: Dict[Text, Any], response: str) -> Dict[str, Any]:
+    return {"event": "bot", "text": _response_text(domain, response),
+            "metadata": {"from": "assistant", "utter_action": response}}
+
+
+def _soon(call: Coroutine) -> None:
+    """Run a call to Rasa's API once Rasa has finished with the current message
+    (it holds the conversation's lock until then)."""
+    task = asyncio.create_task(_logging_failures(call))
+    _pending_tasks.add(task)
+    task.add_done_callback(_pending_tasks.discard)
+
+
+async def _logging_failures(call: Coroutine) -> None:
+    try:
+        await call
+    except Exception:  # logged, not raised: nobody awaits this task
+        logger.exception("Could not pass a message into a paused conversation")

@@ -1,0 +1,35 @@
+"""The clinic's own database (handoffs, callbacks, staff): SQLAlchemy, SQLite by
+default, PostgreSQL in production (CLINIC_DATABASE_URL)."""
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from typing import Iterator, Optional
+
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session, declarative_base, sessionmaker
+
+Base = declarative_base()
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def iso(moment: Optional[datetime]) -> Optional[str]:
+    if moment is None:
+        return None
+    if moment.tzinfo is None:  # SQLite drops the zone; we only ever store UTC
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.isoformat()
+
+
+class Database:
+    def __init__(self, url: str) -> None:
+        self.engine = create_engine(url, future=True, pool_pre_ping=True)
+        self._sessions = sessionmaker(self.engine, future=True, expire_on_commit=False)
+        Base.metadata.create_all(self.engine)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A transaction: committed when the block ends, rolled back on error."""
+        with self._sessions.begin() as session:
+            yield session

@@ -1,0 +1,51 @@
+"""A patient's chat over Rasa's socket.io channel, as the website widget talks to it."""
+import queue
+import time
+import uuid
+from typing import Any, Dict, List
+
+import socketio
+
+
+class PatientSocket:
+    def __init__(self, rasa_url: str) -> None:
+        self.session_id = uuid.uuid4().hex
+        self.received: "queue.Queue[Dict[str, Any]]" = queue.Queue()
+        self.client = socketio.Client(reconnection=False)
+        self.client.on("bot_uttered", lambda message: self.received.put(
+            {**message, "received_at": time.monotonic()}))
+        confirmed = queue.Queue()
+        self.client.on("session_confirm", confirmed.put)
+        # Polling transport: the websocket transport needs a package Rasa doesn't ship.
+        self.client.connect(rasa_url, transports=["polling"], socketio_path="socket.io")
+        self.client.emit("session_request", {"session_id": self.session_id})
+        confirmed.get(timeout=10)
+
+    def say(self, text: str) -> None:
+        self.client.emit("user_uttered", {"message": text, "session_id": self.session_id})
+
+    def next_message(self, timeout: float = 30) -> Dict[str, Any]:
+        return self.received.get(timeout=timeout)
+
+    def messages_for(self, seconds: float) -> List[Dict[str, Any]]:
+        """Everything that arrives within `seconds` (for checking that the bot is silent)."""
+        deadline = time.monotonic() + seconds
+        found = []
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                found.append(self.received.get(timeout=left))
+            except queue.Empty:
+                break
+        return found
+
+    def wait_for(self, text: str, timeout: float = 30) -> Dict[str, Any]:
+        """The first message containing `text`; earlier ones are skipped."""
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            message = self.received.get(timeout=left)
+            if text in message.get("text", ""):
+                return message
+        raise AssertionError(f"no message with {text!r} within {timeout} s")
+
+    def close(self) -> None:
+        self.client.disconnect()

@@ -1,0 +1,117 @@
+"""Staff API: the handoff queue, staff messages into a patient's chat, hand-back,
+and callback requests. Every route needs a staff member's token
+(`Authorization: Bearer <token>`, see clinic/staff_accounts.py)."""
+from typing import List
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, constr
+
+from clinic.handoff_store import HandoffStore, RequestNotFound
+from clinic.rasa_api import RasaApi, RasaApiError
+from clinic.staff_accounts import Staff, StaffAccounts
+
+HAND_BACK_MESSAGE = (
+    "The clinic's staff member has left the chat. I'm the automated assistant again: "
+    "ask me anything about prolotherapy."
+)
+MAX_MESSAGE_LENGTH = 2000
+
+router = APIRouter(prefix="/api/staff")
+bearer = HTTPBearer(auto_error=False)
+
+
+class StaffMessage(BaseModel):
+    text: constr(strip_whitespace=True, min_length=1, max_length=MAX_MESSAGE_LENGTH)
+
+
+def current_staff(request: Request,
+                  credentials: HTTPAuthorizationCredentials = Depends(bearer)) -> Staff:
+    accounts: StaffAccounts = request.app.state.staff_accounts
+    staff = accounts.authenticate(credentials.credentials) if credentials else None
+    if staff is None:
+        raise HTTPException(401, "A valid staff token is required",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return staff
+
+
+def store(request: Request) -> HandoffStore:
+    return request.app.state.handoff_store
+
+
+def rasa(request: Request) -> RasaApi:
+    return request.app.state.rasa_api
+
+
+def _request_or_404(handoffs: HandoffStore, request_id: int) -> dict:
+    try:
+        return handoffs.get(request_id)
+    except RequestNotFound:
+        raise HTTPException(404, f"No handoff request {request_id}") from None
+
+
+async def _through_rasa(call) -> None:
+    try:
+        await call
+    except RasaApiError as error:
+        raise HTTPException(502, f"The assistant could not pass this on: {error}") from None
+
+
+@router.get("/handoffs")
+def active_handoffs(staff: Staff = Depends(current_staff),
+                    handoffs: HandoffStore = Depends(store)) -> List[dict]:
+    """Waiting and claimed requests, urgent first, then oldest first."""
+    return handoffs.active_requests()
+
+
+@router.post("/handoffs/{request_id}/claim")
+def claim(request_id: int, staff: Staff = Depends(current_staff),
+          handoffs: HandoffStore = Depends(store)) -> dict:
+    _request_or_404(handoffs, request_id)
+    try:
+        return handoffs.claim(request_id, staff.name)
+    except ValueError as error:
+        raise HTTPException(409, str(error)) from None
+
+
+@router.post("/handoffs/{request_id}/messages")
+async def send_message(request_id: int, message: StaffMessage,
+                       staff: Staff = Depends(current_staff),
+                       handoffs: HandoffStore = Depends(store),
+                       assistant: RasaApi = Depends(rasa)) -> dict:
+    """The message appears in the patient's chat as from clinic staff."""
+    handoff = _request_or_404(handoffs, request_id)
+    if handoff["status"] != "claimed" or handoff["claimed_by"] != staff.name:
+        raise HTTPException(409, "Claim the request before replying")
+    await _through_rasa(
+        assistant.send_staff_message(handoff["conversation_id"], message.text, staff.name))
+    return {"sent": True}
+
+
+@router.post("/handoffs/{request_id}/hand-back")
+async def hand_back(request_id: int, staff: Staff = Depends(current_staff),
+                    handoffs: HandoffStore = Depends(store),
+                    assistant: RasaApi = Depends(rasa)) -> dict:
+    """Resolve the request and give the conversation back to the assistant."""
+    handoff = _request_or_404(handoffs, request_id)
+    try:
+        resolved = handoffs.resolve(request_id)
+    except ValueError as error:
+        raise HTTPException(409, str(error)) from None
+    await _through_rasa(assistant.resume(handoff["conversation_id"], HAND_BACK_MESSAGE))
+    return resolved
+
+
+@router.get("/callbacks")
+def open_callbacks(staff: Staff = Depends(current_staff),
+                   handoffs: HandoffStore = Depends(store)) -> List[dict]:
+    return handoffs.callbacks()
+
+
+@router.post("/callbacks/{callback_id}/done")
+def callback_done(callback_id: int, staff: Staff = Depends(current_staff),
+                  handoffs: HandoffStore = Depends(store)) -> dict:
+    try:
+        return handoffs.mark_callback_done(callback_id, staff.name)
+    except RequestNotFound:
+        raise HTTPException(404, f"No callback request {callback_id}") from None
