@@ -17,17 +17,17 @@ RASA_PORT ?= 5005
 RASA_CORS_ORIGINS ?= http://localhost:8000
 ACTION_SERVER_PORT ?= 5055
 ACTION_ENDPOINT_URL ?= http://127.0.0.1:$(ACTION_SERVER_PORT)/webhook
-TRACKER_SQLITE_PATH ?= var/conversations.db
+# One database for conversations (Rasa's tracker store), handoffs and callbacks.
+DATABASE_URL ?= sqlite:///var/conversations.db
 CLINIC_SETTINGS_FILE ?= settings/clinic.yml
 CLINIC_CONTENT_DIR ?= content/treatments
 CLINIC_TOPICS_FILE ?= content/topics.yml
-CLINIC_SQLITE_PATH ?= var/clinic.db
 RASA_URL ?= http://$(RASA_HOST):$(RASA_PORT)
 WEB_HOST ?= 127.0.0.1
 WEB_PORT ?= 8000
 export RASA_HOST RASA_PORT RASA_CORS_ORIGINS ACTION_SERVER_PORT ACTION_ENDPOINT_URL \
-	TRACKER_SQLITE_PATH CLINIC_SETTINGS_FILE CLINIC_CONTENT_DIR CLINIC_TOPICS_FILE \
-	CLINIC_SQLITE_PATH RASA_URL WEB_HOST WEB_PORT
+	DATABASE_URL CLINIC_SETTINGS_FILE CLINIC_CONTENT_DIR CLINIC_TOPICS_FILE \
+	RASA_URL WEB_HOST WEB_PORT
 # Rasa: no telemetry prompt, no colour codes in logs.
 export RASA_TELEMETRY_ENABLED := false
 export PYTHONDONTWRITEBYTECODE := 1
@@ -74,7 +74,7 @@ $(RASA_API_TOKEN_FILE):
 	@umask 077 && $(PY) -c 'import secrets; print(secrets.token_urlsafe(32))' > $@
 
 run: train $(RASA_API_TOKEN_FILE) ## Install, train if needed, and start the assistant (Ctrl-C stops it)
-	@mkdir -p $(dir $(TRACKER_SQLITE_PATH))
+	@mkdir -p var
 	@echo "Starting the assistant. When 'Rasa server is up and running' appears, talk to it:"
 	@echo "  REST:  curl -s -X POST http://$(RASA_HOST):$(RASA_PORT)/webhooks/rest/webhook \\"
 	@echo "           -H 'Content-Type: application/json' -d '{\"sender\": \"me\", \"message\": \"What does prolotherapy treat?\"}'"
@@ -84,11 +84,11 @@ run: train $(RASA_API_TOKEN_FILE) ## Install, train if needed, and start the ass
 		$(BIN)/honcho start -f Procfile
 
 add-staff: install ## Add a staff member and print their API token: make add-staff NAME="Nurse Jane"
-	@mkdir -p $(dir $(CLINIC_SQLITE_PATH))
+	@mkdir -p var
 	$(PY) -m clinic.staff_accounts add "$(NAME)"
 
 shell: train ## Chat with the assistant in the terminal (starts its own action server)
-	@mkdir -p $(dir $(TRACKER_SQLITE_PATH))
+	@mkdir -p var
 	$(BIN)/rasa run actions --actions actions --port $(ACTION_SERVER_PORT) >/dev/null 2>&1 & trap "kill $$!" EXIT; \
 	$(BIN)/rasa shell --model $$($(PY) -m clinic.model_build path) --endpoints endpoints.yml
 

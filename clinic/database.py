@@ -1,5 +1,6 @@
 """The clinic's own database (handoffs, callbacks, staff): SQLAlchemy, SQLite by
-default, PostgreSQL in production (CLINIC_DATABASE_URL)."""
+default, PostgreSQL in production. It is the database Rasa keeps the
+conversations in (DATABASE_URL)."""
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Iterator, Optional

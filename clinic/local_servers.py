@@ -6,7 +6,6 @@ import os
 import secrets
 import shutil
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import yaml
+from sqlalchemy import create_engine, text
 
 from clinic.database import Database
 from clinic.settings import PROJECT_ROOT
@@ -125,7 +125,6 @@ class Stack:
     rasa_url: str
     action_server_url: str
     web_url: str
-    tracker_db: Path
     database_url: str
     settings: ClinicSettingsFile
     api_token: str
@@ -143,11 +142,15 @@ class Stack:
         return body
 
     def stored_events(self, sender: str) -> List[Dict[str, Any]]:
-        """The conversation's events as the tracker store saved them in SQLite."""
-        with sqlite3.connect(self.tracker_db) as connection:
-            rows = connection.execute(
-                "SELECT data FROM events WHERE sender_id = ? ORDER BY id", (sender,)
-            ).fetchall()
+        """The conversation's events as Rasa's tracker store saved them."""
+        engine = create_engine(self.database_url, future=True)
+        try:
+            with engine.connect() as connection:
+                rows = connection.execute(text(
+                    "SELECT data FROM events WHERE sender_id = :sender ORDER BY id"),
+                    {"sender": sender}).all()
+        finally:
+            engine.dispose()
         return [json.loads(data) for (data,) in rows]
 
     # The action server's webhook, for the contract test.
@@ -189,8 +192,7 @@ def running_stack(model: Path, folder: Path, database_url: str) -> Iterator[Stac
     token = secrets.token_urlsafe(24)
     env = {
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
-        "TRACKER_SQLITE_PATH": str(folder / "conversations.db"),
-        "CLINIC_DATABASE_URL": database_url,
+        "DATABASE_URL": database_url,
         "CLINIC_SETTINGS_FILE": str(settings.path),
         "RASA_URL": f"http://127.0.0.1:{rasa_port}",
         "RASA_API_TOKEN": token,
@@ -212,6 +214,6 @@ def running_stack(model: Path, folder: Path, database_url: str) -> Iterator[Stac
             rasa_url=f"http://127.0.0.1:{rasa_port}",
             action_server_url=f"http://127.0.0.1:{action_port}",
             web_url=f"http://127.0.0.1:{web_port}",
-            tracker_db=folder / "conversations.db", database_url=database_url,
+            database_url=database_url,
             settings=settings, api_token=token, processes=processes,
         )

@@ -81,9 +81,8 @@ def handoff_settings() -> HandoffSettings:
 
 
 def database_url() -> str:
-    """Handoff and callback requests; SQLite next to the conversations by default."""
-    default = f"sqlite:///{_path_from_env('CLINIC_SQLITE_PATH', 'var/clinic.db')}"
-    return os.environ.get("CLINIC_DATABASE_URL", default)
+    """The database of conversations (Rasa's tracker store), handoffs and callbacks."""
+    return os.environ.get("DATABASE_URL", "sqlite:///var/conversations.db")
 
 
 def rasa_url() -> str:

@@ -76,7 +76,7 @@ def main() -> int:
             print(f"training:        {seconds:.0f} s (rasa train, from scratch)")
 
         started = time.monotonic()
-        with running_stack(model, folder, f"sqlite:///{folder / 'clinic.db'}") as stack:
+        with running_stack(model, folder, f"sqlite:///{folder / 'conversations.db'}") as stack:
             print(f"server start:    {time.monotonic() - started:.1f} s "
                   "(action server, Rasa server and web app, one after another, until each answers)")
             texts = [text for _, text in load_examples(HELDOUT_FILE)]

@@ -25,7 +25,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
         with running_stack(model_build.model_path(), folder,
-                           f"sqlite:///{folder / 'clinic.db'}") as stack:
+                           f"sqlite:///{folder / 'conversations.db'}") as stack:
             patient = PatientSocket(stack.rasa_url)
             patient.say("can I talk to a nurse please")
             patient.wait_for("will join this chat")

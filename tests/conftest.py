@@ -23,7 +23,7 @@ def trained_model() -> Path:
 @pytest.fixture(scope="session")
 def sqlite_stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     folder = tmp_path_factory.mktemp("stack-sqlite")
-    with running_stack(trained_model, folder, f"sqlite:///{folder / 'clinic.db'}") as stack:
+    with running_stack(trained_model, folder, f"sqlite:///{folder / 'conversations.db'}") as stack:
         yield stack
 
 

@@ -26,7 +26,7 @@ def clinic(tmp_path, monkeypatch):
     settings_file = tmp_path / "clinic.yml"
     shutil.copy(PROJECT_ROOT / "settings" / "clinic.yml", settings_file)
     monkeypatch.setenv("CLINIC_SETTINGS_FILE", str(settings_file))
-    monkeypatch.setenv("CLINIC_DATABASE_URL", f"sqlite:///{tmp_path / 'clinic.db'}")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'clinic.db'}")
     clinic_database.handoff_store.cache_clear()
     yield settings_file
     clinic_database.handoff_store.cache_clear()

