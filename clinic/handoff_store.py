@@ -101,11 +101,6 @@ class HandoffStore:
     def mark_urgent(self, conversation_id: str, reason: str, summary: dict) -> dict:
         return self.request_handoff(conversation_id, reason, True, summary).request
 
-    def active_request(self, conversation_id: str) -> Optional[dict]:
-        with self._session() as session:
-            request = self._active(session, conversation_id)
-            return request.as_dict() if request else None
-
     def cancel(self, conversation_id: str) -> Optional[dict]:
         with self._session() as session:
             request = self._active(session, conversation_id)
