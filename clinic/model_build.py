@@ -43,18 +43,23 @@ def model_path(root: Path = PROJECT_ROOT) -> Path:
     return MODELS_DIR / f"model-{fingerprint(root)}.tar.gz"
 
 
+def train(out: Path, name: str) -> Path:
+    """Train a model from config.yml, domain/ and data/ into `out`/`name`."""
+    command = [
+        str(Path(sys.executable).parent / "rasa"), "train", "--domain", "domain",
+        "--out", str(out), "--fixed-model-name", name,
+    ]
+    # Rasa's own output goes to stderr so that stdout is only the model's path.
+    subprocess.run(command, cwd=PROJECT_ROOT, check=True, stdout=sys.stderr)
+    return out / name
+
+
 def ensure() -> Path:
     path = model_path()
     if path.exists():
         print(f"Model is up to date: {path}", file=sys.stderr)
         return path
-    command = [
-        str(Path(sys.executable).parent / "rasa"), "train", "--domain", "domain",
-        "--out", str(MODELS_DIR), "--fixed-model-name", path.name,
-    ]
-    # Rasa's own output goes to stderr so that stdout is only the model's path.
-    subprocess.run(command, cwd=PROJECT_ROOT, check=True, stdout=sys.stderr)
-    return path
+    return train(MODELS_DIR, path.name)
 
 
 def main(arguments: List[str]) -> int:
