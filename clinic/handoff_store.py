@@ -2,8 +2,7 @@
 
 A handoff request is a patient waiting for clinic staff in their chat; a
 callback request is a patient asking to be called or emailed back. Both live in
-one SQL database (SQLite by default, PostgreSQL in production), through
-SQLAlchemy.
+the database the conversations are in (DATABASE_URL), through SQLAlchemy.
 """
 import json
 from dataclasses import dataclass
@@ -13,8 +12,7 @@ from typing import List, Optional
 from sqlalchemy import Boolean, Column, DateTime, Integer, String, Text, select
 from sqlalchemy.orm import Session
 
-from clinic.database import Base, Database, utc_now
-from clinic.database import iso as _iso
+from clinic.database import Base, Database, iso, utc_now
 
 WAITING, CLAIMED, RESOLVED, CANCELLED = "waiting", "claimed", "resolved", "cancelled"
 ACTIVE = (WAITING, CLAIMED)
@@ -40,8 +38,8 @@ class HandoffRequest(Base):
         return {
             "id": self.id, "conversation_id": self.conversation_id, "reason": self.reason,
             "urgent": self.urgent, "status": self.status, "claimed_by": self.claimed_by,
-            "summary": json.loads(self.summary), "created_at": _iso(self.created_at),
-            "claimed_at": _iso(self.claimed_at), "closed_at": _iso(self.closed_at),
+            "summary": json.loads(self.summary), "created_at": iso(self.created_at),
+            "claimed_at": iso(self.claimed_at), "closed_at": iso(self.closed_at),
         }
 
 
@@ -63,8 +61,8 @@ class CallbackRequest(Base):
         return {
             "id": self.id, "conversation_id": self.conversation_id, "name": self.name,
             "contact": self.contact, "best_time": self.best_time, "consent": self.consent,
-            "status": self.status, "created_at": _iso(self.created_at),
-            "done_by": self.done_by, "done_at": _iso(self.done_at),
+            "status": self.status, "created_at": iso(self.created_at),
+            "done_by": self.done_by, "done_at": iso(self.done_at),
         }
 
 
