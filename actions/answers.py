@@ -6,6 +6,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.contact import utter_clinic_contact
+from actions.tracker_intents import latest_intent
 from clinic import settings
 from clinic.answers import Answer, Topic, answer, answered_from_pages, load_topics
 from clinic.conditions import NAMED, NOT_MENTIONED, coverage, load_condition_terms
@@ -63,7 +64,7 @@ class ActionAnswerFromDocument(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
+        intent = latest_intent(tracker) or ""
         topics = answered_from_pages(load_topics(settings.topics_file()))
         document = load_documents(settings.content_dir())[DEFAULT_TREATMENT]
 

@@ -20,6 +20,7 @@ from rasa_sdk.events import ConversationPaused, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.clinic_database import handoff_store
+from actions.tracker_intents import latest_intent, user_intents
 from clinic import settings
 from clinic.database import utc_now
 from clinic.rasa_api import RasaApi
@@ -44,8 +45,7 @@ _pending_tasks: set = set()
 def conversation_summary(tracker: Tracker) -> Dict[str, Any]:
     """What staff read first: the patient's last messages and the topics discussed."""
     said = [e for e in tracker.events if e.get("event") == "user" and e.get("text")]
-    topics = [e["parse_data"]["intent"]["name"] for e in said
-              if (e.get("parse_data") or {}).get("intent", {}).get("name", "").startswith("ask_")]
+    topics = [intent for intent in user_intents(tracker) if intent.startswith("ask_")]
     return {
         "last_messages": [e["text"] for e in said[-MESSAGES_IN_SUMMARY:]],
         "topics": list(dict.fromkeys(topics)),
@@ -53,8 +53,7 @@ def conversation_summary(tracker: Tracker) -> Dict[str, Any]:
 
 
 def handoff_reason(tracker: Tracker) -> str:
-    intents = [e["parse_data"]["intent"]["name"] for e in tracker.events
-               if e.get("event") == "user" and (e.get("parse_data") or {}).get("intent")]
+    intents = user_intents(tracker)
     earlier = intents[-2] if len(intents) >= 2 else None
     return REASONS.get(earlier, ASKED_FOR_A_PERSON)
 
@@ -115,7 +114,7 @@ class ActionWatchPausedConversation(Action):
     ) -> List[Dict[Text, Any]]:
         if not tracker.is_paused():
             return []
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        intent = latest_intent(tracker)
         if intent == "report_emergency":
             handoff_store().mark_urgent(tracker.sender_id, EMERGENCY,
                                         conversation_summary(tracker))
