@@ -25,9 +25,13 @@ CLINIC_TOPICS_FILE ?= content/topics.yml
 RASA_URL ?= http://$(RASA_HOST):$(RASA_PORT)
 WEB_HOST ?= 127.0.0.1
 WEB_PORT ?= 8000
+# Addresses as patients' browsers reach them: the web app serving the chat
+# widget, and Rasa's socket.io channel the widget talks to.
+WEB_PUBLIC_URL ?= http://localhost:$(WEB_PORT)
+WIDGET_SOCKET_URL ?= http://localhost:$(RASA_PORT)
 export RASA_HOST RASA_PORT RASA_CORS_ORIGINS ACTION_SERVER_PORT ACTION_ENDPOINT_URL \
 	DATABASE_URL CLINIC_SETTINGS_FILE CLINIC_CONTENT_DIR CLINIC_TOPICS_FILE \
-	RASA_URL WEB_HOST WEB_PORT
+	RASA_URL WEB_HOST WEB_PORT WEB_PUBLIC_URL WIDGET_SOCKET_URL
 # Rasa: no telemetry prompt, no colour codes in logs.
 export RASA_TELEMETRY_ENABLED := false
 export PYTHONDONTWRITEBYTECODE := 1
@@ -36,9 +40,13 @@ INSTALLED := $(VENV)/.installed
 # Rasa's HTTP API (used by the web app to reach patients' chats) needs a secret
 # token: made once per machine, kept out of git, readable only by its owner.
 RASA_API_TOKEN_FILE := var/rasa-api-token
+# The patient chat widget (widget/, npm): installed when its lockfile changes,
+# rebuilt into the web app's static files when its sources change.
+WIDGET_INSTALLED := widget/node_modules/.installed
+WIDGET_BUILT := webapp/static/widget/widget.js
 
-.PHONY: help install lock validate train run add-staff shell test test-conversations test-understanding test-pytest \
-	evaluate compare-baselines benchmark benchmark-handoff clean
+.PHONY: help install lock validate train widget run add-staff shell test test-conversations test-understanding \
+	test-widget test-pytest evaluate compare-baselines benchmark benchmark-handoff clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -69,16 +77,27 @@ validate: install ## Check documents, NLU data, stories and domain
 train: install ## Train a model unless one matching the current data and config exists
 	$(PY) -m clinic.model_build ensure
 
+$(WIDGET_INSTALLED): widget/package.json widget/package-lock.json
+	cd widget && npm ci --no-audit --no-fund
+	touch $@
+
+$(WIDGET_BUILT): $(WIDGET_INSTALLED) $(wildcard widget/src/*)
+	cd widget && npm run build
+	touch $@
+
+widget: $(WIDGET_BUILT) ## Build the patient chat widget (widget/) into webapp/static/widget/
+
 $(RASA_API_TOKEN_FILE):
 	@mkdir -p $(dir $@)
 	@umask 077 && $(PY) -c 'import secrets; print(secrets.token_urlsafe(32))' > $@
 
-run: train $(RASA_API_TOKEN_FILE) ## Install, train if needed, and start the assistant (Ctrl-C stops it)
+run: train widget $(RASA_API_TOKEN_FILE) ## Install, train if needed, and start the assistant (Ctrl-C stops it)
 	@mkdir -p var
 	@echo "Starting the assistant. When 'Rasa server is up and running' appears, talk to it:"
 	@echo "  REST:  curl -s -X POST http://$(RASA_HOST):$(RASA_PORT)/webhooks/rest/webhook \\"
 	@echo "           -H 'Content-Type: application/json' -d '{\"sender\": \"me\", \"message\": \"What does prolotherapy treat?\"}'"
 	@echo "  Chat in the terminal: make shell (in a second terminal)."
+	@echo "  Clinic page with the chat widget: $(WEB_PUBLIC_URL)/"
 	@echo "  Staff API: http://$(WEB_HOST):$(WEB_PORT)/docs (make add-staff NAME='...' gives a token)"
 	RASA_API_TOKEN=$$(cat $(RASA_API_TOKEN_FILE)) RASA_MODEL=$$($(PY) -m clinic.model_build path) \
 		$(BIN)/honcho start -f Procfile
@@ -94,7 +113,7 @@ shell: train ## Chat with the assistant in the terminal (starts its own action s
 
 # The quality gate (test-understanding) joins `make test` once the held-out
 # figures reach its floors; see the README.
-test: validate train test-conversations test-pytest ## The whole test suite (validate, train once, conversation tests, pytest)
+test: validate train test-conversations test-widget test-pytest ## The whole test suite (validate, train once, conversation tests, widget tests, pytest)
 
 test-conversations: train ## Conversation tests (tests/test_*.yml) against the model and a running action server
 	RASA_MODEL=$$($(PY) -m clinic.model_build path) scripts/test-conversations
@@ -116,8 +135,11 @@ benchmark: train ## Training time, server start time, reply latency p50/p95/p99 
 benchmark-handoff: train ## Time from a staff message sent to its arrival in the patient's socket
 	$(PY) -m evaluation.handoff_latency
 
-test-pytest: train ## Unit, contract and end-to-end tests
+test-widget: $(WIDGET_INSTALLED) ## The chat widget's unit tests (node --test)
+	cd widget && npm test
+
+test-pytest: train widget ## Unit, contract and end-to-end tests
 	RASA_MODEL=$$($(PY) -m clinic.model_build path) $(PY) -m pytest
 
-clean: ## Remove trained models, results and local conversation data
-	rm -rf models results var
+clean: ## Remove trained models, results, local conversation data and the widget's build and node_modules
+	rm -rf models results var widget/node_modules webapp/static/widget

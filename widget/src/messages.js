@@ -1,0 +1,70 @@
+// Turns the server's payloads (bot_uttered, chat_history) into the messages
+// the widget shows: {sender, text, buttons, source, staffName}.
+
+export const STAFF = "clinic_staff"; // metadata.from of a staff member's message
+export const TALK_TO_STAFF = { title: "I'd like to talk to a person", payload: "/request_human" };
+
+function text(value) {
+  return typeof value === "string" ? value : "";
+}
+
+// Rasa's own socket.io output sends buttons as "quick_replies"; accept both.
+function buttonsOf(payload) {
+  const list = Array.isArray(payload.buttons) ? payload.buttons : payload.quick_replies;
+  if (!Array.isArray(list)) return [];
+  return list
+    .filter((button) => button && (text(button.title) || text(button.payload)))
+    .map((button) => ({ title: text(button.title) || text(button.payload), payload: text(button.payload) || text(button.title) }));
+}
+
+function withSource(body, source) {
+  if (!source) return { text: body, source: "" };
+  const trimmed = body.trimEnd();
+  if (trimmed.endsWith(source)) return { text: trimmed.slice(0, -source.length).trimEnd(), source };
+  return { text: body, source: body.includes(source) ? "" : source };
+}
+
+/** A bot_uttered payload, or an assistant/staff entry of chat_history. */
+export function fromServer(payload, sender) {
+  const metadata = payload.metadata && typeof payload.metadata === "object" ? payload.metadata : {};
+  const isStaff = sender === "staff" || metadata.from === STAFF;
+  const { text: body, source } = withSource(text(payload.text), text(metadata.source).trim());
+  return {
+    sender: isStaff ? "staff" : "assistant",
+    text: body,
+    buttons: buttonsOf(payload),
+    source,
+    staffName: isStaff ? text(metadata.staff_name).trim() : "",
+  };
+}
+
+export function fromPatient(body) {
+  return { sender: "patient", text: body, buttons: [], source: "", staffName: "" };
+}
+
+/** The messages of a chat_history payload, in order. */
+export function fromHistory(payload) {
+  const entries = payload && Array.isArray(payload.messages) ? payload.messages : [];
+  // The server stores a button's payload as the patient's text: show the
+  // button's title instead, as when it was clicked.
+  const titles = new Map([[TALK_TO_STAFF.payload, TALK_TO_STAFF.title]]);
+  const messages = [];
+  for (const entry of entries) {
+    if (!entry || typeof entry !== "object") continue;
+    if (entry.sender === "patient") {
+      const said = text(entry.text);
+      messages.push(fromPatient(titles.get(said) ?? said));
+    } else {
+      const message = fromServer(entry, entry.sender);
+      for (const button of message.buttons) titles.set(button.payload, button.title);
+      messages.push(message);
+    }
+  }
+  return messages;
+}
+
+/** The session id of a session_confirm payload: a string or {session_id}. */
+export function sessionIdOf(payload) {
+  const id = payload && typeof payload === "object" ? payload.session_id : payload;
+  return typeof id === "string" && id ? id : null;
+}

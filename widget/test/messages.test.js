@@ -1,0 +1,62 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { fromHistory, fromServer, sessionIdOf } from "../src/messages.js";
+
+const SOURCE = 'Source: the clinic\'s prolotherapy page, "How Long Does It Take".';
+
+test("a source at the end of the text becomes a caption", () => {
+  const message = fromServer({ text: `Each session takes about 15 to 30 minutes.\n\n${SOURCE}`, metadata: { source: SOURCE } });
+  assert.equal(message.text, "Each session takes about 15 to 30 minutes.");
+  assert.equal(message.source, SOURCE);
+  assert.equal(message.sender, "assistant");
+});
+
+test("a source already inside the text is not shown twice", () => {
+  const message = fromServer({ text: `${SOURCE} More text.`, metadata: { source: SOURCE } });
+  assert.equal(message.text, `${SOURCE} More text.`);
+  assert.equal(message.source, "");
+});
+
+test("staff messages are marked with the staff member's name", () => {
+  const message = fromServer({ text: "Hello, this is Jane.", metadata: { from: "clinic_staff", staff_name: "Nurse Jane" } });
+  assert.equal(message.sender, "staff");
+  assert.equal(message.staffName, "Nurse Jane");
+});
+
+test("buttons and Rasa's quick_replies are both read", () => {
+  const buttons = [{ title: "Yes", payload: "/affirm" }];
+  assert.deepEqual(fromServer({ text: "OK?", buttons }).buttons, buttons);
+  assert.deepEqual(fromServer({ text: "OK?", quick_replies: [{ content_type: "text", ...buttons[0] }] }).buttons, buttons);
+});
+
+test("non-string fields are ignored, not shown", () => {
+  const message = fromServer({ text: { html: "<b>x</b>" }, metadata: "nope", buttons: [null, { title: 3 }] });
+  assert.deepEqual(message, { sender: "assistant", text: "", buttons: [], source: "", staffName: "" });
+});
+
+test("history shows a clicked button's title instead of its payload", () => {
+  const messages = fromHistory({
+    messages: [
+      { sender: "assistant", text: "Did you mean?", buttons: [{ title: "How long it takes", payload: "/ask_duration" }], timestamp: 1 },
+      { sender: "patient", text: "/ask_duration", timestamp: 2 },
+      { sender: "patient", text: "/request_human", timestamp: 3 },
+      { sender: "staff", text: "Hi", metadata: { staff_name: "Sam" }, timestamp: 4 },
+      "garbage",
+    ],
+  });
+  assert.deepEqual(messages.map((m) => [m.sender, m.text]), [
+    ["assistant", "Did you mean?"],
+    ["patient", "How long it takes"],
+    ["patient", "I'd like to talk to a person"],
+    ["staff", "Hi"],
+  ]);
+  assert.equal(messages[3].staffName, "Sam");
+});
+
+test("session_confirm carries the id as a string or as {session_id}", () => {
+  assert.equal(sessionIdOf("abc"), "abc");
+  assert.equal(sessionIdOf({ session_id: "abc" }), "abc");
+  assert.equal(sessionIdOf({}), null);
+  assert.equal(sessionIdOf(null), null);
+});
