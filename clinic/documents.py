@@ -8,7 +8,7 @@ Bullet points start with "•". Problems are reported with file, line and a fix.
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterable, List, Tuple
+from typing import Dict, Iterable, List, Optional, Tuple
 
 # The headings of the clinic's page format, in page order.
 KNOWN_HEADINGS: Tuple[str, ...] = (
@@ -27,7 +27,7 @@ _HEADING_LINE = re.compile(r"^(?P<title>[^•:][^:]{2,78}):\s*$")
 # Sentence ends: ".", "!" or "?" followed by whitespace and a capital letter.
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 # A bullet's label ("• Pain Relief: ") is not part of its sentences.
-_BULLET_LABEL = re.compile(rf"^{BULLET}\s*[^:]{{1,60}}:\s*")
+_BULLET_LABEL = re.compile(rf"^{BULLET}\s*(?P<label>[^:]{{1,60}}):\s*")
 
 
 def canonical_heading(heading: str) -> str:
@@ -150,6 +150,18 @@ def parse_document(path: Path) -> TreatmentDocument:
             "missing section(s): " + "; ".join(missing) + "; add each with its heading",
         )
     return TreatmentDocument(name=name, path=path, sections=sections)
+
+
+def bullet_point(paragraph: str) -> Optional[Tuple[str, str]]:
+    """A bullet point's label and text: "• Pain Relief: It can…" gives
+    ("Pain Relief", "It can…"), a bullet without a label ("", text); None for
+    a paragraph that is not a bullet point."""
+    if not paragraph.startswith(BULLET):
+        return None
+    match = _BULLET_LABEL.match(paragraph)
+    if not match:
+        return "", paragraph[len(BULLET):].strip()
+    return match.group("label").strip(), paragraph[match.end():]
 
 
 def document_paths(folder: Path) -> List[Path]:

@@ -5,6 +5,7 @@ The one place that reads the environment; `.env.example` documents every variabl
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 
 import yaml
 
@@ -56,6 +57,14 @@ def clinic_contact() -> ClinicContact:
     )
 
 
+def emergency_number() -> Optional[str]:
+    """The emergency number the chat widget names (`emergency_number` in
+    settings/clinic.yml); None when unset: the widget then says "your local
+    emergency number"."""
+    number = str(_clinic_settings().get("emergency_number") or "").strip()
+    return number or None
+
+
 def red_flags_file() -> Path:
     """Patterns that make a message an emergency, whatever the classifier says."""
     return _path_from_env("CLINIC_RED_FLAGS_FILE", "content/red_flags.yml")
@@ -96,3 +105,15 @@ def rasa_api_token() -> str:
     if not token:
         raise RuntimeError("RASA_API_TOKEN is not set; `make run` creates one in var/")
     return token
+
+
+def web_public_url() -> str:
+    """The web app's address as browsers reach it: the chat widget's script and
+    styles are served from there (the embed snippet on the clinic's site)."""
+    return os.environ.get("WEB_PUBLIC_URL", "http://localhost:8000").rstrip("/")
+
+
+def widget_socket_url() -> str:
+    """Rasa's socket.io channel as browsers reach it (not RASA_URL, which is
+    the server-side address of Rasa's HTTP API)."""
+    return os.environ.get("WIDGET_SOCKET_URL", "http://localhost:5005").rstrip("/")

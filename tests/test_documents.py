@@ -5,7 +5,9 @@ from pathlib import Path
 import pytest
 
 from clinic import settings
-from clinic.documents import KNOWN_HEADINGS, DocumentError, load_documents, parse_document
+from clinic.documents import (
+    KNOWN_HEADINGS, DocumentError, bullet_point, load_documents, parse_document,
+)
 
 PAGE = (settings.content_dir() / "prolotherapy.txt").read_text(encoding="utf-8")
 
@@ -71,3 +73,9 @@ def test_wrong_encoding_is_reported_with_the_line(tmp_path):
     with pytest.raises(DocumentError, match="not UTF-8") as error:
         parse_document(path)
     assert error.value.line == 3
+
+
+def test_bullet_point_label_and_text():
+    assert bullet_point("• Pain Relief: It can help.") == ("Pain Relief", "It can help.")
+    assert bullet_point("•  No label here") == ("", "No label here")
+    assert bullet_point("A paragraph: not a bullet.") is None
