@@ -3,7 +3,10 @@
 The patterns live in content/red_flags.yml. `RedFlagClassifier` runs last in
 the NLU pipeline (config.yml): when a message matches, its intent becomes
 report_emergency with full confidence, even if the language model was unsure
-or chose another topic. Emergencies always win.
+or chose another topic. And when the language model's best guess is
+report_emergency but too unsure to answer (nlu_fallback), the message is an
+emergency too: asking an unwell patient to rephrase costs more than emergency
+guidance given once too often. Emergencies always win.
 """
 import re
 from pathlib import Path
@@ -20,6 +23,8 @@ from rasa.shared.nlu.training_data.message import Message
 from clinic import settings
 
 EMERGENCY_INTENT = "report_emergency"
+FALLBACK_INTENT = "nlu_fallback"
+UNSURE_EMERGENCY = "unsure emergency"  # no red flag, but the classifier's best guess
 
 
 class RedFlags:
@@ -61,11 +66,20 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            red_flag = self.red_flags.find(message.get("text") or "")
-            if red_flag is None:
+            reason = self.emergency_reason(message)
+            if reason is None:
                 continue
-            intent = {"name": EMERGENCY_INTENT, "confidence": 1.0, "red_flag": red_flag}
             ranking = [i for i in message.get("intent_ranking") or [] if i["name"] != EMERGENCY_INTENT]
+            intent = {"name": EMERGENCY_INTENT, "confidence": 1.0, "red_flag": reason}
             message.set("intent", intent, add_to_output=True)
             message.set("intent_ranking", [intent] + ranking, add_to_output=True)
         return messages
+
+    def emergency_reason(self, message: Message) -> Optional[str]:
+        red_flag = self.red_flags.find(message.get("text") or "")
+        if red_flag is not None:
+            return red_flag
+        if (message.get("intent") or {}).get("name") != FALLBACK_INTENT:
+            return None
+        guesses = [i["name"] for i in message.get("intent_ranking") or [] if i["name"] != FALLBACK_INTENT]
+        return UNSURE_EMERGENCY if guesses[:1] == [EMERGENCY_INTENT] else None

@@ -19,7 +19,9 @@ from rasa.shared.nlu.training_data.loading import load_data
 from clinic.settings import PROJECT_ROOT
 
 NLU_DIR = PROJECT_ROOT / "data" / "nlu"
-HELDOUT_FILE = PROJECT_ROOT / "tests" / "heldout" / "nlu_heldout.yml"
+# Every file in this folder is held out: written apart from the training data,
+# never trained on, used only to evaluate.
+HELDOUT_DIR = PROJECT_ROOT / "tests" / "heldout"
 MIN_EXAMPLES_DOCUMENT_TOPIC = 60  # every ask_* intent
 MIN_EXAMPLES_OUT_OF_SCOPE = 80
 MIN_EXAMPLES_OTHER = 25
@@ -34,6 +36,7 @@ def normalise(text: str) -> str:
 
 
 def load_examples(path: Path) -> List[Example]:
+    """The (intent, text) examples of an NLU file, or of every NLU file in a folder."""
     data = load_data(str(path))
     return [(m.get("intent"), m.get("text")) for m in data.intent_examples]
 
@@ -84,7 +87,7 @@ def near_duplicates(examples: List[Example]) -> List[str]:
 def leaked_into_heldout(examples: List[Example], heldout: List[Example]) -> List[str]:
     held = {normalise(text) for _, text in heldout}
     return [
-        f"'{text}' ({intent}) is also in the held-out set {HELDOUT_FILE.name}; "
+        f"'{text}' ({intent}) is also in the held-out set ({HELDOUT_DIR.name}/); "
         "remove it from one of them"
         for intent, text in examples
         if normalise(text) in held
@@ -93,7 +96,7 @@ def leaked_into_heldout(examples: List[Example], heldout: List[Example]) -> List
 
 def main() -> int:
     examples = load_examples(NLU_DIR)
-    heldout = load_examples(HELDOUT_FILE)
+    heldout = load_examples(HELDOUT_DIR)
     problems = (
         too_few_examples(examples)
         + shared_between_intents(examples)

@@ -24,8 +24,8 @@ from clinic import settings
 from clinic.answers import answered_from_pages, load_topics
 from clinic.documents import canonical_heading, load_documents
 from clinic.settings import PROJECT_ROOT
-from clinic.training_data_check import load_examples
-from evaluation.heldout import HELDOUT_FILE, evaluate
+from clinic.training_data_check import HELDOUT_DIR, load_examples
+from evaluation.heldout import evaluate
 from evaluation.nlu_report import NluReport
 
 RESULTS = PROJECT_ROOT / "results" / "baselines"
@@ -85,7 +85,7 @@ def main() -> int:
     if len(sys.argv) != 2:
         print(__doc__, file=sys.stderr)
         return 2
-    heldout = load_examples(HELDOUT_FILE)
+    heldout = load_examples(HELDOUT_DIR)
     expected = [intent for intent, _ in heldout]
     rows = {"keyword retrieval (TF-IDF to page sections)":
             scores(expected, keyword_retrieval([text for _, text in heldout]))}

@@ -18,8 +18,7 @@ from typing import List
 
 from clinic import model_build
 from clinic.local_servers import Stack, running_stack
-from clinic.training_data_check import load_examples
-from evaluation.heldout import HELDOUT_FILE
+from clinic.training_data_check import HELDOUT_DIR, load_examples
 
 MESSAGES_PER_CONVERSATION = 10
 
@@ -77,7 +76,7 @@ def main() -> int:
         with running_stack(model, folder, f"sqlite:///{folder / 'conversations.db'}") as stack:
             print(f"server start:    {time.monotonic() - started:.1f} s "
                   "(action server, Rasa server and web app, one after another, until each answers)")
-            texts = [text for _, text in load_examples(HELDOUT_FILE)]
+            texts = [text for _, text in load_examples(HELDOUT_DIR)]
             stack.send("warm-up", "hello")
             latencies = [
                 timed_send(stack, f"bench-{n // MESSAGES_PER_CONVERSATION}", texts[n % len(texts)])

@@ -1,4 +1,4 @@
-"""Evaluate the trained model on the held-out messages (never used for training).
+"""Evaluate the trained model on the held-out messages in tests/heldout/ (never trained on).
 
     python -m evaluation.heldout MODEL     # writes results/heldout/, prints figures
 
@@ -10,16 +10,16 @@ import sys
 from pathlib import Path
 
 from clinic.settings import PROJECT_ROOT
+from clinic.training_data_check import HELDOUT_DIR
 from evaluation.nlu_report import NluReport
 
-HELDOUT_FILE = PROJECT_ROOT / "tests" / "heldout" / "nlu_heldout.yml"
 RESULTS = PROJECT_ROOT / "results" / "heldout"
 
 
 def evaluate(model: Path, out: Path = RESULTS) -> NluReport:
     rasa = Path(sys.executable).parent / "rasa"
     subprocess.run(
-        [str(rasa), "test", "nlu", "--model", str(model), "--nlu", str(HELDOUT_FILE),
+        [str(rasa), "test", "nlu", "--model", str(model), "--nlu", str(HELDOUT_DIR),
          "--out", str(out)],
         cwd=PROJECT_ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
@@ -30,7 +30,7 @@ def main() -> int:
     if len(sys.argv) != 2:
         print(__doc__, file=sys.stderr)
         return 2
-    evaluate(Path(sys.argv[1])).print(f"Held-out set ({HELDOUT_FILE.name})")
+    evaluate(Path(sys.argv[1])).print(f"Held-out set ({HELDOUT_DIR.relative_to(PROJECT_ROOT)}/)")
     print(f"Written to {RESULTS.relative_to(PROJECT_ROOT)}/")
     return 0
 

@@ -1,8 +1,10 @@
 """The deterministic emergency check (content/red_flags.yml)."""
 import pytest
+from rasa.shared.nlu.training_data.message import Message
 
 from clinic import settings
-from clinic.red_flags import RedFlags
+from clinic.red_flags import EMERGENCY_INTENT, RedFlagClassifier, RedFlags
+from clinic.training_data_check import HELDOUT_DIR, load_examples
 
 RED_FLAGS = RedFlags.load(settings.red_flags_file())
 
@@ -18,6 +20,10 @@ RED_FLAGS = RedFlags.load(settings.red_flags_file())
     "she fainted and won't wake up",
     "the injection site won't stop bleeding",
     "EMERGENCY",
+    "im so shortnes of breth since lunch",
+    "feels like my throat is getting tight",
+    "my tonge is swolen",
+    "out of nowhere this evening i suddenly went all weak down one side",
 ])
 def test_red_flags_are_caught_whatever_the_wording(message):
     assert RED_FLAGS.find(message) is not None
@@ -34,3 +40,37 @@ def test_red_flags_are_caught_whatever_the_wording(message):
 ])
 def test_ordinary_questions_are_not_emergencies(message):
     assert RED_FLAGS.find(message) is None
+
+
+def heldout_messages():
+    return load_examples(HELDOUT_DIR)
+
+
+def test_every_emergency_in_the_heldout_sets_is_a_red_flag():
+    """No emergency phrasing the classifier has never seen may depend on it."""
+    missed = [text for intent, text in heldout_messages()
+              if intent == EMERGENCY_INTENT and RED_FLAGS.find(text) is None]
+    assert missed == []
+
+
+def test_no_other_heldout_message_is_taken_for_an_emergency():
+    flagged = [(intent, text) for intent, text in heldout_messages()
+               if intent != EMERGENCY_INTENT and RED_FLAGS.find(text) is not None]
+    assert flagged == []
+
+
+def classified(text, intent, ranking):
+    message = Message(data={"text": text})
+    message.set("intent", {"name": intent, "confidence": 0.4})
+    message.set("intent_ranking", [{"name": name, "confidence": 0.4} for name in ranking])
+    return RedFlagClassifier(RED_FLAGS).process([message])[0].get("intent")["name"]
+
+
+def test_an_unsure_guess_of_emergency_is_still_an_emergency():
+    assert classified("i feel really weird after the shot", "nlu_fallback",
+                      ["nlu_fallback", EMERGENCY_INTENT, "ask_side_effects"]) == EMERGENCY_INTENT
+
+
+def test_an_unsure_guess_of_another_topic_stays_not_understood():
+    assert classified("something odd", "nlu_fallback",
+                      ["nlu_fallback", "ask_side_effects", EMERGENCY_INTENT]) == "nlu_fallback"
