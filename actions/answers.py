@@ -24,7 +24,8 @@ def utter_quote(dispatcher: CollectingDispatcher, quoted: Answer, topic: str) ->
     dispatcher.utter_message(
         text=quoted.text,
         # Machine-readable provenance for the chat widget and the staff console.
-        metadata={"treatment": quoted.treatment, "sections": quoted.sections, "topic": topic},
+        metadata={"treatment": quoted.treatment, "sections": quoted.sections,
+                  "source": quoted.source, "topic": topic},
     )
 
 
@@ -45,7 +46,7 @@ def utter_condition_coverage(
         condition=condition, term=found.term, quote=sentence, source=quoted.source,
         treatment=document.name,
         metadata={"treatment": quoted.treatment, "sections": quoted.sections,
-                  "topic": "ask_conditions", "condition": condition},
+                  "source": quoted.source, "topic": "ask_conditions", "condition": condition},
     )
 
 

@@ -76,11 +76,11 @@ def action_server_command(port: int) -> List[str]:
     return [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)]
 
 
-def rasa_server_command(model: Path, port: int, api_token: str) -> List[str]:
+def rasa_server_command(model: Path, port: int, api_token: str, site_origin: str) -> List[str]:
     return [
         str(VENV_BIN / "rasa"), "run", "--model", str(model),
         "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
-        "--interface", "127.0.0.1", "--port", str(port),
+        "--interface", "127.0.0.1", "--port", str(port), "--cors", site_origin,
         "--enable-api", "--auth-token", api_token,
     ]
 
@@ -190,17 +190,22 @@ def running_stack(model: Path, folder: Path, database_url: str) -> Iterator[Stac
     action_port, rasa_port, web_port = free_port(), free_port(), free_port()
     settings = ClinicSettingsFile(folder / "clinic.yml")
     token = secrets.token_urlsafe(24)
+    # The web app's clinic page is the website the chat widget runs on.
+    site_origin = f"http://127.0.0.1:{web_port}"
     env = {
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
         "DATABASE_URL": database_url,
         "CLINIC_SETTINGS_FILE": str(settings.path),
         "RASA_URL": f"http://127.0.0.1:{rasa_port}",
         "RASA_API_TOKEN": token,
+        "RASA_CORS_ORIGINS": site_origin,
+        "WEB_PUBLIC_URL": site_origin,
+        "WIDGET_SOCKET_URL": f"http://127.0.0.1:{rasa_port}",
     }
     servers_to_start = {
         "action server": (action_server_command(action_port),
                           f"http://127.0.0.1:{action_port}/health"),
-        "Rasa server": (rasa_server_command(model, rasa_port, token),
+        "Rasa server": (rasa_server_command(model, rasa_port, token, site_origin),
                         f"http://127.0.0.1:{rasa_port}/"),
         "web app": (web_app_command(web_port), f"http://127.0.0.1:{web_port}/health"),
     }

@@ -2,24 +2,31 @@
 import queue
 import time
 import uuid
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 import socketio
 
 
 class PatientSocket:
-    def __init__(self, rasa_url: str) -> None:
-        self.session_id = uuid.uuid4().hex
+    """Connects and asks for a session: `session_id` (the server's answer) and
+    `history` (the chat so far) are set once the server has confirmed it."""
+
+    def __init__(self, rasa_url: str, session_id: Optional[str] = None,
+                 origin: Optional[str] = None) -> None:
         self.received: "queue.Queue[Dict[str, Any]]" = queue.Queue()
         self.client = socketio.Client(reconnection=False)
         self.client.on("bot_uttered", lambda message: self.received.put(
             {**message, "received_at": time.monotonic()}))
-        confirmed = queue.Queue()
+        confirmed: "queue.Queue[str]" = queue.Queue()
+        histories: "queue.Queue[Dict[str, Any]]" = queue.Queue()
         self.client.on("session_confirm", confirmed.put)
+        self.client.on("chat_history", histories.put)
         # Polling transport: the websocket transport needs a package Rasa doesn't ship.
-        self.client.connect(rasa_url, transports=["polling"], socketio_path="socket.io")
-        self.client.emit("session_request", {"session_id": self.session_id})
-        confirmed.get(timeout=10)
+        self.client.connect(rasa_url, transports=["polling"], socketio_path="socket.io",
+                            headers={"Origin": origin} if origin else {})
+        self.client.emit("session_request", {"session_id": session_id or uuid.uuid4().hex})
+        self.session_id = confirmed.get(timeout=10)
+        self.history: List[Dict[str, Any]] = histories.get(timeout=10)["messages"]
 
     def say(self, text: str) -> None:
         self.client.emit("user_uttered", {"message": text, "session_id": self.session_id})

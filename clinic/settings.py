@@ -5,7 +5,7 @@ The one place that reads the environment; `.env.example` documents every variabl
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 import yaml
 
@@ -117,3 +117,9 @@ def widget_socket_url() -> str:
     """Rasa's socket.io channel as browsers reach it (not RASA_URL, which is
     the server-side address of Rasa's HTTP API)."""
     return os.environ.get("WIDGET_SOCKET_URL", "http://localhost:5005").rstrip("/")
+
+
+def patient_site_origins() -> List[str]:
+    """The website origins whose pages may open the chat widget's socket.io
+    connection and call Rasa cross-origin (space separated); others are refused."""
+    return os.environ.get("RASA_CORS_ORIGINS", "http://localhost:8000").split()

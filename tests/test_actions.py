@@ -46,13 +46,14 @@ def test_duration_answer_quotes_the_page_and_names_its_sections():
     [message] = messages
     assert "15 to 30 minutes" in message["text"]
     assert "series of injections over several weeks or months" in message["text"]
-    assert message["text"].endswith(
-        'Source: the clinic\'s Prolotherapy page, "How Long Does It Take" and '
-        '"Procedure Description".'
-    )
+    source = ('Source: the clinic\'s Prolotherapy page, "How Long Does It Take" and '
+              '"Procedure Description".')
+    assert message["text"].endswith(source)
+    # The chat widget shows the source apart, as a caption.
     assert message["metadata"] == {
         "treatment": "Prolotherapy",
         "sections": ["How Long Does It Take", "Procedure Description"],
+        "source": source,
         "topic": "ask_duration",
     }
 
