@@ -1,6 +1,6 @@
-"""The clinic's own database (handoffs, callbacks, staff): SQLAlchemy, SQLite by
-default, PostgreSQL in production. It is the database Rasa keeps the
-conversations in (DATABASE_URL)."""
+"""The clinic's own database (handoffs, callbacks, staff accounts and sessions,
+audit log): SQLAlchemy, SQLite by default, PostgreSQL in production. It is the
+database Rasa keeps the conversations in (DATABASE_URL)."""
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Iterator, Optional
@@ -15,12 +15,13 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def as_utc(moment: datetime) -> datetime:
+    """A stored time with its zone: SQLite drops it, and we only ever store UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 def iso(moment: Optional[datetime]) -> Optional[str]:
-    if moment is None:
-        return None
-    if moment.tzinfo is None:  # SQLite drops the zone; we only ever store UTC
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.isoformat()
+    return None if moment is None else as_utc(moment).isoformat()
 
 
 class Database:

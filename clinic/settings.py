@@ -123,3 +123,41 @@ def patient_site_origins() -> List[str]:
     """The website origins whose pages may open the chat widget's socket.io
     connection and call Rasa cross-origin (space separated); others are refused."""
     return os.environ.get("RASA_CORS_ORIGINS", "http://localhost:8000").split()
+
+
+def _positive_number_from_env(name: str, default: float, kind=float):
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = kind(value)
+    except ValueError:
+        number = 0
+    if number <= 0:
+        raise ValueError(f"{name} must be a {'whole ' if kind is int else ''}number "
+                         f"above 0, not {value!r}")
+    return number
+
+
+def staff_cookie_secure() -> bool:
+    """Send the staff session cookie over HTTPS only. Only `make run` and the test
+    servers, which serve plain http on localhost, turn it off."""
+    value = os.environ.get("STAFF_COOKIE_SECURE", "true").strip().lower()
+    if value not in ("true", "false"):
+        raise ValueError(f"STAFF_COOKIE_SECURE must be true or false, not {value!r}")
+    return value == "true"
+
+
+def staff_idle_timeout_minutes() -> float:
+    """A staff member is logged off after this long without a request."""
+    return _positive_number_from_env("STAFF_IDLE_TIMEOUT_MINUTES", 15)
+
+
+def staff_max_failed_logins() -> int:
+    """Failed logins in a row that lock a staff account."""
+    return _positive_number_from_env("STAFF_MAX_FAILED_LOGINS", 5, kind=int)
+
+
+def staff_lockout_minutes() -> float:
+    """How long a staff account stays locked after too many failed logins."""
+    return _positive_number_from_env("STAFF_LOCKOUT_MINUTES", 15)
