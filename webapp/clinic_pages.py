@@ -2,21 +2,17 @@
 the patient chat widget embedded by the same one-line snippet a clinic pastes
 into its own site (see the README, "Chat widget")."""
 from dataclasses import dataclass
-from pathlib import Path
 from typing import List, Tuple
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
 
 from clinic import settings
 from clinic.documents import Section, TreatmentDocument, bullet_point, load_documents
+from webapp.templating import templates
 
 FRONT_PAGE_TREATMENT = "prolotherapy"
 
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
-templates.env.trim_blocks = True
-templates.env.lstrip_blocks = True
 router = APIRouter()
 
 
