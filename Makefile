@@ -29,9 +29,12 @@ WEB_PORT ?= 8000
 # widget, and Rasa's socket.io channel the widget talks to.
 WEB_PUBLIC_URL ?= http://localhost:$(WEB_PORT)
 WIDGET_SOCKET_URL ?= http://localhost:$(RASA_PORT)
+# The web app serves plain http on localhost here: a Secure-only staff session
+# cookie would never come back (the app's own default, for production, is true).
+STAFF_COOKIE_SECURE ?= false
 export RASA_HOST RASA_PORT RASA_CORS_ORIGINS ACTION_SERVER_PORT ACTION_ENDPOINT_URL \
 	DATABASE_URL CLINIC_SETTINGS_FILE CLINIC_CONTENT_DIR CLINIC_TOPICS_FILE \
-	RASA_URL WEB_HOST WEB_PORT WEB_PUBLIC_URL WIDGET_SOCKET_URL
+	RASA_URL WEB_HOST WEB_PORT WEB_PUBLIC_URL WIDGET_SOCKET_URL STAFF_COOKIE_SECURE
 # Rasa: no telemetry prompt, no colour codes in logs.
 export RASA_TELEMETRY_ENABLED := false
 export PYTHONDONTWRITEBYTECODE := 1
@@ -98,13 +101,13 @@ run: train widget $(RASA_API_TOKEN_FILE) ## Install, train if needed, and start 
 	@echo "           -H 'Content-Type: application/json' -d '{\"sender\": \"me\", \"message\": \"What does prolotherapy treat?\"}'"
 	@echo "  Chat in the terminal: make shell (in a second terminal)."
 	@echo "  Clinic page with the chat widget: $(WEB_PUBLIC_URL)/"
-	@echo "  Staff API: http://$(WEB_HOST):$(WEB_PORT)/docs (make add-staff NAME='...' gives a token)"
+	@echo "  Staff console: http://$(WEB_HOST):$(WEB_PORT)/staff/ (make add-staff USERNAME=... NAME='...' ROLE=admin makes an account)"
 	RASA_API_TOKEN=$$(cat $(RASA_API_TOKEN_FILE)) RASA_MODEL=$$($(PY) -m clinic.model_build path) \
 		$(BIN)/honcho start -f Procfile
 
-add-staff: install ## Add a staff member and print their API token: make add-staff NAME="Nurse Jane"
+add-staff: install ## Add a staff console account (asks for its password): make add-staff USERNAME=jane NAME="Nurse Jane" ROLE=staff
 	@mkdir -p var
-	$(PY) -m clinic.staff_accounts add "$(NAME)"
+	$(PY) -m clinic.staff_accounts add "$(USERNAME)" --name "$(NAME)" --role "$(or $(ROLE),staff)"
 
 shell: train ## Chat with the assistant in the terminal (starts its own action server)
 	@mkdir -p var

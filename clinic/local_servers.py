@@ -3,6 +3,7 @@ tests and benchmarks: action server, Rasa server with its HTTP API, and web app,
 each with its own SQLite files, clinic settings and API token."""
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -10,9 +11,11 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from http.cookiejar import CookieJar
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
@@ -129,7 +132,7 @@ class Stack:
     settings: ClinicSettingsFile
     api_token: str
     processes: Dict[str, subprocess.Popen] = field(default_factory=dict)
-    _staff: Dict[str, str] = field(default_factory=dict)
+    _staff: Dict[Tuple[str, str], "StaffBrowser"] = field(default_factory=dict)
 
     # The patient's side: Rasa's REST channel.
     def send(self, sender: str, message: Any) -> List[Dict[str, Any]]:
@@ -159,27 +162,74 @@ class Stack:
         assert status == 200, body
         return body
 
-    # The staff side: the web app's staff API.
-    def staff_token(self, name: str) -> str:
-        if name not in self._staff:
-            database = Database(self.database_url)
-            self._staff[name] = StaffAccounts(database).add(name)
-            database.engine.dispose()
-        return self._staff[name]
-
+    # The staff side: the web app's staff API, from a logged-in staff browser.
     def staff(self, method: str, path: str, name: Optional[str] = "Nurse Jane",
-              body: Any = None) -> Tuple[int, Any]:
-        headers = {"Authorization": f"Bearer {self.staff_token(name)}"} if name else {}
-        return http(method, f"{self.web_url}/api/staff{path}", body, headers)
+              body: Any = None, role: str = "staff") -> Tuple[int, Any]:
+        """Call the staff API as the staff member with display name `name` (an
+        account is made the first time), or not logged in when `name` is None."""
+        url = f"{self.web_url}/api/staff{path}"
+        if name is None:
+            return http(method, url, body)
+        if (name, role) not in self._staff:
+            self._staff[name, role] = StaffBrowser.log_in(self, name, role)
+        status, answer = self._staff[name, role].call(method, url, body)
+        if status == 401:  # idle for longer than the session lasts: log in again
+            self._staff[name, role] = self._staff[name, role].log_in_again(self)
+            status, answer = self._staff[name, role].call(method, url, body)
+        return status, answer
 
 
-def http(method: str, url: str, body: Any = None,
-         headers: Optional[Dict[str, str]] = None) -> Tuple[int, Any]:
+@dataclass
+class StaffBrowser:
+    """A staff member's browser: an account of their own, logged in through the
+    login form, the session cookie in its jar and the session's CSRF token."""
+    username: str
+    password: str
+    opener: urllib.request.OpenerDirector
+    csrf_token: str
+
+    @classmethod
+    def log_in(cls, stack: Stack, name: str, role: str) -> "StaffBrowser":
+        username = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+        username += "" if role == "staff" else f"-{role}"
+        password = secrets.token_urlsafe(18)
+        database = Database(stack.database_url)
+        StaffAccounts(database).add(username, name, role, password)
+        database.engine.dispose()
+        return cls._logged_in(stack, username, password)
+
+    def log_in_again(self, stack: Stack) -> "StaffBrowser":
+        return self._logged_in(stack, self.username, self.password)
+
+    @classmethod
+    def _logged_in(cls, stack: Stack, username: str, password: str) -> "StaffBrowser":
+        opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(CookieJar()))
+        with opener.open(f"{stack.web_url}/staff/login", timeout=60) as response:
+            login_form = response.read().decode()
+        form = urllib.parse.urlencode({"username": username, "password": password,
+                                       "csrf": _csrf_field(login_form)}).encode()
+        with opener.open(f"{stack.web_url}/staff/login", form, timeout=60) as response:
+            assert response.url.endswith("/staff/"), f"login failed: {response.url}"
+            home_page = response.read().decode()
+        return cls(username, password, opener, _csrf_field(home_page))
+
+    def call(self, method: str, url: str, body: Any) -> Tuple[int, Any]:
+        headers = {} if method in ("GET", "HEAD") else {"X-CSRF-Token": self.csrf_token}
+        return http(method, url, body, headers, self.opener)
+
+
+def _csrf_field(page: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+
+
+def http(method: str, url: str, body: Any = None, headers: Optional[Dict[str, str]] = None,
+         opener: Optional[urllib.request.OpenerDirector] = None) -> Tuple[int, Any]:
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(url, data=data, method=method, headers={
         "Content-Type": "application/json", **(headers or {})})
     try:
-        with urllib.request.urlopen(request, timeout=60) as response:
+        with (opener or urllib.request.build_opener()).open(request, timeout=60) as response:
             return response.status, json.load(response)
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read() or b"null")
@@ -201,6 +251,8 @@ def running_stack(model: Path, folder: Path, database_url: str) -> Iterator[Stac
         "RASA_CORS_ORIGINS": site_origin,
         "WEB_PUBLIC_URL": site_origin,
         "WIDGET_SOCKET_URL": f"http://127.0.0.1:{rasa_port}",
+        # Plain http on localhost: a Secure cookie would never be sent back.
+        "STAFF_COOKIE_SECURE": "false",
     }
     servers_to_start = {
         "action server": (action_server_command(action_port),
@@ -222,3 +274,4 @@ def running_stack(model: Path, folder: Path, database_url: str) -> Iterator[Stac
             database_url=database_url,
             settings=settings, api_token=token, processes=processes,
         )
+

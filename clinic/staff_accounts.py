@@ -1,76 +1,285 @@
-"""Staff members and their API tokens.
+"""Staff accounts: who may log in to the staff console, in which role, with an
+argon2id password hash (clinic/passwords.py), and lock-out after failed logins.
 
-    python -m clinic.staff_accounts add "Nurse Jane"   # prints the new token once
+    python -m clinic.staff_accounts add jane --name "Nurse Jane" --role staff
+    python -m clinic.staff_accounts list
+    python -m clinic.staff_accounts set-role jane editor
+    python -m clinic.staff_accounts reset-password jane
+    python -m clinic.staff_accounts unlock jane
+    python -m clinic.staff_accounts disable jane      (enable jane)
 
-Tokens are random (256 bits) and stored only as SHA-256 hashes, so a copy of
-the database doesn't give access.
+`add` and `reset-password` ask for the password twice on a terminal, or read it
+from the first line of standard input otherwise (for scripts). Every change is
+recorded in the audit log.
 """
-import hashlib
-import secrets
+import argparse
+import getpass
+import re
 import sys
 from dataclasses import dataclass
-from typing import Optional
+from datetime import datetime, timedelta
+from enum import Enum
+from typing import Callable, List, Optional, Tuple
 
-from sqlalchemy import Column, DateTime, Integer, String, select
+from sqlalchemy import Boolean, Column, DateTime, Integer, String, select
+from sqlalchemy.orm import Session
 
-from clinic import settings
-from clinic.database import Base, Database, utc_now
+from clinic import passwords, settings
+from clinic.audit_log import AuditLog
+from clinic.database import Base, Database, as_utc, iso, utc_now
+from clinic.staff import ROLES, Staff
+
+USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,49}")
 
 
-class StaffMember(Base):
-    __tablename__ = "staff_members"
+class StaffAccount(Base):
+    __tablename__ = "staff_accounts"
 
     id = Column(Integer, primary_key=True)
-    name = Column(String(100), nullable=False, unique=True)
-    token_hash = Column(String(64), nullable=False, unique=True)
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utc_now)
+    username = Column(String(50), nullable=False, unique=True)  # stored in lower case
+    display_name = Column(String(100), nullable=False)
+    role = Column(String(20), nullable=False)
+    password_hash = Column(String(255), nullable=False)
+    password_changed_at = Column(DateTime(timezone=True), nullable=False)
+    failed_logins = Column(Integer, nullable=False, default=0)  # in a row
+    locked_until = Column(DateTime(timezone=True))
+    active = Column(Boolean, nullable=False, default=True)
+    created_at = Column(DateTime(timezone=True), nullable=False)
+
+    def as_staff(self) -> Staff:
+        return Staff(self.id, self.username, self.display_name, self.role)
+
+
+class AccountNotFound(LookupError):
+    pass
+
+
+class LoginOutcome(Enum):
+    OK = "ok"
+    WRONG = "wrong"  # unknown username, disabled account or wrong password: never said which
+    LOCKED = "locked"
 
 
 @dataclass(frozen=True)
-class Staff:
-    id: int
-    name: str
+class Login:
+    outcome: LoginOutcome
+    staff: Optional[Staff] = None  # the account the username names, if any (for the audit log)
+    locked_now: bool = False  # this attempt locked the account
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+def normal_username(username: str) -> str:
+    username = username.strip().lower()
+    if not USERNAME.fullmatch(username):
+        raise ValueError("a username has 2 to 50 letters, digits, dots, dashes or "
+                         "underscores, and starts with a letter or digit")
+    return username
+
+
+def _check_role(role: str) -> str:
+    if role not in ROLES:
+        raise ValueError(f"the role must be one of {', '.join(ROLES)}, not {role!r}")
+    return role
 
 
 class StaffAccounts:
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, clock: Callable[[], datetime] = utc_now) -> None:
         self._session = database.session
+        self._clock = clock
 
-    def add(self, name: str) -> str:
-        """Create a staff member; return their token (shown once, never stored)."""
-        name = name.strip()
-        if not name:
-            raise ValueError("a staff member needs a name")
-        token = secrets.token_urlsafe(32)
+    def add(self, username: str, display_name: str, role: str, password: str) -> Staff:
+        username, role = normal_username(username), _check_role(role)
+        display_name = " ".join(display_name.split())
+        if not 0 < len(display_name) <= 100:
+            raise ValueError("a display name has 1 to 100 characters")
+        passwords.check_rules(password, username)
         with self._session() as session:
-            if session.scalars(select(StaffMember).where(StaffMember.name == name)).first():
-                raise ValueError(f"there is already a staff member called {name!r}")
-            session.add(StaffMember(name=name, token_hash=_hash(token)))
-        return token
+            if self._find(session, username):
+                raise ValueError(f"there is already an account {username!r}")
+            now = self._clock()
+            account = StaffAccount(username=username, display_name=display_name, role=role,
+                                   password_hash=passwords.hash_password(password),
+                                   created_at=now, password_changed_at=now)
+            session.add(account)
+            session.flush()
+            return account.as_staff()
 
-    def authenticate(self, token: str) -> Optional[Staff]:
+    def accounts(self) -> List[dict]:
         with self._session() as session:
-            member = session.scalars(
-                select(StaffMember).where(StaffMember.token_hash == _hash(token))
-            ).first()
-            return Staff(member.id, member.name) if member else None
+            return [{
+                "username": account.username, "display_name": account.display_name,
+                "role": account.role, "active": account.active,
+                "locked_until": iso(self._lock_end(account)),
+                "created_at": iso(account.created_at),
+            } for account in session.scalars(select(StaffAccount).order_by(StaffAccount.username))]
+
+    def account(self, username: str) -> Staff:
+        with self._session() as session:
+            return self._existing(session, username).as_staff()
+
+    def set_role(self, username: str, role: str) -> None:
+        role = _check_role(role)
+        with self._session() as session:
+            self._existing(session, username).role = role
+
+    def reset_password(self, username: str, password: str) -> None:
+        """Also unlocks the account and ends its sessions (see clinic/staff_sessions.py)."""
+        with self._session() as session:
+            account = self._existing(session, username)
+            passwords.check_rules(password, account.username)
+            account.password_hash = passwords.hash_password(password)
+            account.password_changed_at = self._clock()
+            account.failed_logins, account.locked_until = 0, None
+
+    def set_active(self, username: str, active: bool) -> None:
+        with self._session() as session:
+            self._existing(session, username).active = active
+
+    def unlock(self, username: str) -> None:
+        with self._session() as session:
+            account = self._existing(session, username)
+            account.failed_logins, account.locked_until = 0, None
+
+    def authenticate(self, username: str, password: str) -> Login:
+        with self._session() as session:
+            account = self._find(session, username)
+        if account is None or not account.active:
+            passwords.check_against_nothing(password)
+            return Login(LoginOutcome.WRONG, account.as_staff() if account else None)
+        if self._lock_end(account):
+            return Login(LoginOutcome.LOCKED, account.as_staff())
+        correct = passwords.matches(account.password_hash, password)
+        # Counted under a row lock (PostgreSQL), so parallel guesses all count.
+        with self._session() as session:
+            account = session.get(StaffAccount, account.id, with_for_update=True)
+            if self._lock_end(account):
+                return Login(LoginOutcome.LOCKED, account.as_staff())
+            if correct:
+                account.failed_logins = 0
+                if passwords.needs_rehash(account.password_hash):
+                    account.password_hash = passwords.hash_password(password)
+                return Login(LoginOutcome.OK, account.as_staff())
+            account.failed_logins += 1
+            if account.failed_logins < settings.staff_max_failed_logins():
+                return Login(LoginOutcome.WRONG, account.as_staff())
+            account.failed_logins = 0  # a fresh count once the lock ends
+            account.locked_until = self._clock() + timedelta(
+                minutes=settings.staff_lockout_minutes())
+            return Login(LoginOutcome.LOCKED, account.as_staff(), locked_now=True)
+
+    def _lock_end(self, account: StaffAccount) -> Optional[datetime]:
+        """When the account's lock ends; None when it isn't locked."""
+        if account.locked_until and as_utc(account.locked_until) > self._clock():
+            return as_utc(account.locked_until)
+        return None
+
+    @staticmethod
+    def _find(session: Session, username: str) -> Optional[StaffAccount]:
+        return session.scalars(
+            select(StaffAccount).where(StaffAccount.username == username.strip().lower())
+        ).first()
+
+    def _existing(self, session: Session, username: str) -> StaffAccount:
+        account = self._find(session, username)
+        if account is None:
+            raise AccountNotFound(f"there is no account {username.strip()!r}")
+        return account
 
 
-def main(arguments: list) -> int:
-    if len(arguments) != 2 or arguments[0] != "add":
-        print(__doc__, file=sys.stderr)
-        return 2
+def _new_password() -> str:
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    password = getpass.getpass("Password (at least 12 characters): ")
+    if getpass.getpass("The same password again: ") != password:
+        raise ValueError("the two passwords differ; nothing was changed")
+    return password
+
+
+def _arguments(arguments: List[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m clinic.staff_accounts",
+                                     description="Manage staff console accounts.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    add = commands.add_parser("add", help="add an account (asks for its password)")
+    add.add_argument("username")
+    add.add_argument("--name", required=True, help='display name, e.g. "Nurse Jane"')
+    add.add_argument("--role", choices=ROLES, default="staff")
+    commands.add_parser("list", help="list the accounts")
+    set_role = commands.add_parser("set-role", help="change an account's role")
+    set_role.add_argument("username")
+    set_role.add_argument("role", choices=ROLES)
+    for command, description in [
+            ("reset-password", "set a new password (asks for it); also unlocks"),
+            ("unlock", "unlock an account locked after failed logins"),
+            ("disable", "stop an account from logging in"),
+            ("enable", "let a disabled account log in again")]:
+        commands.add_parser(command, help=description).add_argument("username")
+    return parser.parse_args(arguments)
+
+
+def _print_accounts(accounts: List[dict]) -> None:
+    if not accounts:
+        print("No accounts yet: add one with `make add-staff`.")
+    for account in accounts:
+        status = ("disabled" if not account["active"] else
+                  f"locked until {account['locked_until']}" if account["locked_until"] else
+                  "active")
+        print(f"{account['username']:<24} {account['role']:<7} {status:<40} "
+              f"{account['display_name']}")
+
+
+# Each command changes an account; it returns the audit log's action and
+# details, and what to tell the admin.
+def _add(accounts: StaffAccounts, args: argparse.Namespace) -> Tuple[str, dict, str]:
+    staff = accounts.add(args.username, args.name, args.role, _new_password())
+    return ("account_added", {"role": staff.role},
+            f"Added {staff.role} account {staff.username!r} ({staff.display_name}).")
+
+
+def _set_role(accounts: StaffAccounts, args: argparse.Namespace) -> Tuple[str, dict, str]:
+    accounts.set_role(args.username, args.role)
+    return "role_changed", {"role": args.role}, f"{args.username!r} is now {args.role}."
+
+
+def _reset_password(accounts: StaffAccounts, args: argparse.Namespace) -> Tuple[str, dict, str]:
+    accounts.account(args.username)  # an unknown name fails before the prompt
+    accounts.reset_password(args.username, _new_password())
+    return "password_reset", {}, f"New password set for {args.username!r}; its sessions have ended."
+
+
+def _unlock(accounts: StaffAccounts, args: argparse.Namespace) -> Tuple[str, dict, str]:
+    accounts.unlock(args.username)
+    return "account_unlocked", {}, f"Unlocked {args.username!r}."
+
+
+def _disable(accounts: StaffAccounts, args: argparse.Namespace) -> Tuple[str, dict, str]:
+    accounts.set_active(args.username, False)
+    return "account_disabled", {}, f"Disabled {args.username!r}: it can no longer log in."
+
+
+def _enable(accounts: StaffAccounts, args: argparse.Namespace) -> Tuple[str, dict, str]:
+    accounts.set_active(args.username, True)
+    return "account_enabled", {}, f"Enabled {args.username!r}."
+
+
+CHANGES = {"add": _add, "set-role": _set_role, "reset-password": _reset_password,
+           "unlock": _unlock, "disable": _disable, "enable": _enable}
+
+
+def main(arguments: List[str]) -> int:
+    args = _arguments(arguments)
+    database = Database(settings.database_url())
+    accounts = StaffAccounts(database)
+    if args.command == "list":
+        _print_accounts(accounts.accounts())
+        return 0
     try:
-        token = StaffAccounts(Database(settings.database_url())).add(arguments[1])
-    except ValueError as error:
+        action, details, done = CHANGES[args.command](accounts, args)
+    except (ValueError, LookupError) as error:
         print(f"ERROR {error}", file=sys.stderr)
         return 1
-    print(f"Staff member {arguments[1].strip()!r} added. Their API token (shown only now):")
-    print(token)
+    AuditLog(database).record(action, target_type="staff_account",
+                              target_id=normal_username(args.username),
+                              details={"via": "command line", **details})
+    print(done)
     return 0
 
 

@@ -79,7 +79,7 @@ def test_the_patient_can_cancel_and_chat_with_the_assistant_again(stack, patient
     assert patient.session_id not in [r["conversation_id"] for r in requests]
 
 
-def test_staff_api_refuses_requests_without_a_valid_token(stack):
+def test_staff_api_refuses_a_browser_that_is_not_logged_in(stack):
     assert stack.staff("GET", "/handoffs", name=None)[0] == 401
     assert stack.staff("GET", "/callbacks", name=None)[0] == 401
     status, _ = stack.staff("POST", "/handoffs/1/claim", name=None)

@@ -1,41 +1,58 @@
 """The clinic web app (`uvicorn webapp.app:app`)."""
 import asyncio
 from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Callable
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from clinic import settings
-from clinic.database import Database
+from clinic.audit_log import AuditLog
+from clinic.database import Database, utc_now
 from clinic.handoff_store import HandoffStore
 from clinic.rasa_api import RasaApi
 from clinic.staff_accounts import StaffAccounts
-from webapp import clinic_pages, staff_api
+from clinic.staff_sessions import StaffSessions
+from webapp import clinic_pages, staff_api, staff_login, staff_pages
 from webapp.claim_timeouts import watch_claim_timeouts
+from webapp.staff_auth import install_error_answers
 
 # The chat widget is built into static/widget/ by `make widget` (not committed).
 STATIC_DIR = Path(__file__).parent / "static"
 
 
-@asynccontextmanager
-async def lifespan(app: FastAPI):
-    database = Database(settings.database_url())
-    app.state.handoff_store = HandoffStore(database)
-    app.state.staff_accounts = StaffAccounts(database)
-    app.state.rasa_api = RasaApi.from_settings()
-    watcher = asyncio.create_task(
-        watch_claim_timeouts(app.state.handoff_store, app.state.rasa_api))
-    yield
-    watcher.cancel()
+def create_app(clock: Callable[[], datetime] = utc_now) -> FastAPI:
+    """The web app; tests pass their own clock to move time on."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        database = Database(settings.database_url())
+        app.state.handoff_store = HandoffStore(database)
+        app.state.staff_accounts = StaffAccounts(database, clock)
+        app.state.staff_sessions = StaffSessions(
+            database, timedelta(minutes=settings.staff_idle_timeout_minutes()), clock)
+        app.state.audit_log = AuditLog(database)
+        app.state.rasa_api = RasaApi.from_settings()
+        watcher = asyncio.create_task(
+            watch_claim_timeouts(app.state.handoff_store, app.state.rasa_api))
+        yield
+        watcher.cancel()
+        database.engine.dispose()
+
+    app = FastAPI(title="Clinic assistant web app", lifespan=lifespan)
+    install_error_answers(app)
+    for router in (staff_api.router, staff_login.router, staff_pages.router,
+                   clinic_pages.router):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/health")
+    def health() -> dict:
+        return {"status": "ok"}
+
+    return app
 
 
-app = FastAPI(title="Clinic assistant web app", lifespan=lifespan)
-app.include_router(staff_api.router)
-app.include_router(clinic_pages.router)
-app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-
-
-@app.get("/health")
-def health() -> dict:
-    return {"status": "ok"}
+app = create_app()

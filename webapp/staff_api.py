@@ -1,15 +1,17 @@
 """Staff API: the handoff queue, staff messages into a patient's chat, hand-back,
-and callback requests. Every route needs a staff member's token
-(`Authorization: Bearer <token>`, see clinic/staff_accounts.py)."""
+and callback requests. Every route needs a logged-in staff console session (its
+cookie), and state-changing ones its CSRF token in the `X-CSRF-Token` header
+(see webapp/staff_auth.py)."""
 from typing import List
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, constr
 
 from clinic.handoff_store import HandoffStore, RequestNotFound
 from clinic.rasa_api import RasaApi, RasaApiError
-from clinic.staff_accounts import Staff, StaffAccounts
+from clinic.staff import Staff
+from clinic.staff_sessions import LoggedIn
+from webapp.staff_auth import require_role
 
 HAND_BACK_MESSAGE = (
     "The clinic's staff member has left the chat. I'm the automated assistant again: "
@@ -18,21 +20,14 @@ HAND_BACK_MESSAGE = (
 MAX_MESSAGE_LENGTH = 2000
 
 router = APIRouter(prefix="/api/staff")
-bearer = HTTPBearer(auto_error=False)
 
 
 class StaffMessage(BaseModel):
     text: constr(strip_whitespace=True, min_length=1, max_length=MAX_MESSAGE_LENGTH)
 
 
-def current_staff(request: Request,
-                  credentials: HTTPAuthorizationCredentials = Depends(bearer)) -> Staff:
-    accounts: StaffAccounts = request.app.state.staff_accounts
-    staff = accounts.authenticate(credentials.credentials) if credentials else None
-    if staff is None:
-        raise HTTPException(401, "A valid staff token is required",
-                            headers={"WWW-Authenticate": "Bearer"})
-    return staff
+def current_staff(login: LoggedIn = Depends(require_role("staff"))) -> Staff:
+    return login.staff
 
 
 def store(request: Request) -> HandoffStore:
@@ -69,7 +64,7 @@ def claim(request_id: int, staff: Staff = Depends(current_staff),
           handoffs: HandoffStore = Depends(store)) -> dict:
     _request_or_404(handoffs, request_id)
     try:
-        return handoffs.claim(request_id, staff.name)
+        return handoffs.claim(request_id, staff.display_name)
     except ValueError as error:
         raise HTTPException(409, str(error)) from None
 
@@ -81,10 +76,10 @@ async def send_message(request_id: int, message: StaffMessage,
                        assistant: RasaApi = Depends(rasa)) -> dict:
     """The message appears in the patient's chat as from clinic staff."""
     handoff = _request_or_404(handoffs, request_id)
-    if handoff["status"] != "claimed" or handoff["claimed_by"] != staff.name:
+    if handoff["status"] != "claimed" or handoff["claimed_by"] != staff.display_name:
         raise HTTPException(409, "Claim the request before replying")
-    await _through_rasa(
-        assistant.send_staff_message(handoff["conversation_id"], message.text, staff.name))
+    await _through_rasa(assistant.send_staff_message(
+        handoff["conversation_id"], message.text, staff.display_name))
     return {"sent": True}
 
 
@@ -112,6 +107,6 @@ def open_callbacks(staff: Staff = Depends(current_staff),
 def callback_done(callback_id: int, staff: Staff = Depends(current_staff),
                   handoffs: HandoffStore = Depends(store)) -> dict:
     try:
-        return handoffs.mark_callback_done(callback_id, staff.name)
+        return handoffs.mark_callback_done(callback_id, staff.display_name)
     except RequestNotFound:
         raise HTTPException(404, f"No callback request {callback_id}") from None

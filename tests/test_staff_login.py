@@ -1,0 +1,235 @@
+"""Logging in to the staff console: sessions, lock-out, automatic log-off and
+CSRF (the web app on a temporary SQLite database)."""
+import hashlib
+import statistics
+import time
+
+from clinic import staff_accounts
+from tests.staff_console import PASSWORD, alert, clock, console, hidden_csrf  # noqa: F401
+
+WRONG = "That username and password don't match an account. Please try again."
+LOCKED = ("This account is locked for a while after too many failed logins. "
+          "Please try again later, or ask an admin to unlock it.")
+
+
+def test_a_staff_member_logs_in_and_reaches_the_console(console):
+    console.add("jane")
+    form = console.client.get("/staff/login")
+    assert '<label for="username">Username</label>' in form.text
+    assert '<label for="password">Password</label>' in form.text
+
+    answer = console.log_in("Jane")  # usernames are not case-sensitive
+
+    assert (answer.status_code, answer.headers["location"]) == (303, "/staff/")
+    cookie = next(c for c in answer.headers.get_list("set-cookie")
+                  if c.startswith("clinic_staff_session="))
+    assert {"HttpOnly", "Path=/", "SameSite=strict", "Secure"} <= {
+        part.strip() for part in cookie.split(";")}
+    home = console.client.get("/staff/")
+    assert home.status_code == 200
+    assert "Hello, Nurse Jane" in home.text and "With the staff role" in home.text
+
+
+def test_the_cookie_may_go_over_plain_http_only_when_the_setting_says_so(console, monkeypatch):
+    console.add("jane")
+    monkeypatch.setenv("STAFF_COOKIE_SECURE", "false")
+
+    cookie = console.log_in("jane").headers["set-cookie"]
+
+    assert "clinic_staff_session=" in cookie and "Secure" not in cookie
+
+
+def test_a_wrong_password_and_an_unknown_username_get_the_same_polite_answer(console):
+    console.add("jane")
+
+    wrong_password = console.log_in("jane", "not the password at all")
+    unknown_user = console.log_in("jim", PASSWORD)
+
+    assert wrong_password.status_code == unknown_user.status_code == 401
+    assert alert(wrong_password) == alert(unknown_user) == WRONG
+    assert 'value="jane"' in wrong_password.text  # the username stays filled in
+    assert not console.is_logged_in()
+
+
+def test_an_unknown_username_takes_as_long_to_refuse_as_a_wrong_password(console):
+    console.add("jane")
+
+    def seconds(username):
+        started = time.perf_counter()
+        console.log_in(username, "not the password at all")
+        return time.perf_counter() - started
+
+    wrong_password = statistics.median(seconds("jane") for _ in range(3))
+    unknown_user = statistics.median(seconds("nobody") for _ in range(3))
+
+    # Both check an argon2 hash (tens of milliseconds); without the check for
+    # unknown usernames, their answer would come many times faster.
+    assert unknown_user > 0.5 * wrong_password
+
+
+def test_five_failed_logins_in_a_row_lock_the_account_until_an_admin_unlocks_it(
+        console, monkeypatch):
+    console.add("jane")
+    answers = [alert(console.log_in("jane", "a wrong password")) for _ in range(5)]
+
+    assert answers == [WRONG] * 4 + [LOCKED]
+    locked_out = console.log_in("jane", PASSWORD)
+    assert (locked_out.status_code, alert(locked_out)) == (401, LOCKED)
+    assert not console.is_logged_in()
+
+    monkeypatch.setenv("DATABASE_URL", console.database_url)
+    assert staff_accounts.main(["unlock", "jane"]) == 0
+    assert console.log_in("jane", PASSWORD).status_code == 303
+    actions = [action for (action,) in console.stored("SELECT action FROM audit_log ORDER BY id")]
+    assert actions == ["login_failed"] * 5 + ["account_locked", "login_refused_locked",
+                                              "account_unlocked", "login"]
+
+
+def test_a_lock_ends_by_itself_after_15_minutes(console, clock):
+    console.add("jane")
+    for _ in range(5):
+        console.log_in("jane", "a wrong password")
+
+    clock.advance(minutes=14)
+    assert alert(console.log_in("jane")) == LOCKED
+    clock.advance(minutes=2)
+    assert console.log_in("jane").status_code == 303
+
+
+def test_only_failures_in_a_row_count(console):
+    console.add("jane")
+    for _ in range(4):
+        console.log_in("jane", "a wrong password")
+    assert console.log_in("jane").status_code == 303
+    console.client.cookies.clear()  # later, in another browser
+
+    answers = [alert(console.log_in("jane", "a wrong password")) for _ in range(4)]
+
+    assert answers == [WRONG] * 4
+
+
+def test_staff_are_logged_out_after_15_minutes_without_activity(console, clock):
+    console.add("jane")
+    console.log_in("jane")
+
+    for _ in range(3):  # each request starts the 15 minutes again
+        clock.advance(minutes=14)
+        assert console.client.get("/api/staff/handoffs").status_code == 200
+    clock.advance(minutes=15, seconds=1)
+
+    assert console.client.get("/api/staff/handoffs").status_code == 401
+    page = console.client.get("/staff/", follow_redirects=False)
+    assert (page.status_code, page.headers["location"]) == (303, "/staff/login")
+    assert "logged out after 15 minutes without activity" in console.client.get("/staff/login").text
+
+
+def test_a_session_ends_12_hours_after_login_however_active(console, clock):
+    console.add("jane")
+    console.log_in("jane")
+
+    for _ in range(12 * 6 - 1):
+        clock.advance(minutes=10)
+        assert console.is_logged_in()
+    clock.advance(minutes=10, seconds=1)
+
+    assert not console.is_logged_in()
+
+
+def test_logging_out_ends_the_session_on_the_server(console):
+    console.add("jane")
+    console.log_in("jane")
+    token = console.client.cookies["clinic_staff_session"]
+
+    answer = console.client.post("/staff/logout", data={"csrf": console.csrf()},
+                                 follow_redirects=False)
+
+    assert (answer.status_code, answer.headers["location"]) == (303, "/staff/login")
+    assert not console.is_logged_in()
+    console.client.cookies.set("clinic_staff_session", token)  # a copy of the old cookie
+    assert console.client.get("/api/staff/handoffs").status_code == 401
+
+
+def test_only_a_hash_of_the_session_token_is_stored(console):
+    console.add("jane")
+    console.log_in("jane")
+    token = console.client.cookies["clinic_staff_session"]
+
+    [(stored,)] = console.stored("SELECT token_hash FROM staff_sessions")
+
+    assert stored == hashlib.sha256(token.encode()).hexdigest()
+
+
+def test_state_changing_requests_need_the_session_s_csrf_token(console):
+    console.add("jane")
+    console.log_in("jane")
+    csrf = console.csrf()
+
+    no_token = console.client.post("/api/staff/handoffs/1/claim")
+    wrong_token = console.client.post("/api/staff/handoffs/1/claim",
+                                      headers={"X-CSRF-Token": "guessed"})
+    logout_without_token = console.client.post("/staff/logout")
+    with_token = console.client.post("/api/staff/handoffs/1/claim",
+                                     headers={"X-CSRF-Token": csrf})
+
+    assert no_token.status_code == wrong_token.status_code == 403
+    assert "security token" in no_token.json()["detail"]
+    assert logout_without_token.status_code == 403
+    assert "Please reload the page and try again" in logout_without_token.text
+    assert console.is_logged_in()
+    assert with_token.status_code == 404  # past the check: there is no request 1
+
+
+def test_a_login_counts_only_with_its_own_form_s_token(console):
+    console.add("jane")
+    form = console.client.get("/staff/login")
+    console.client.cookies.clear()  # e.g. a form posted from another site
+
+    answer = console.client.post("/staff/login", data={
+        "username": "jane", "password": PASSWORD, "csrf": hidden_csrf(form)})
+
+    assert answer.status_code == 403
+    assert alert(answer) == ("The login form had expired. "
+                             "Please enter your username and password again.")
+    assert not console.is_logged_in()
+
+
+def test_an_incomplete_login_form_is_asked_for_again(console):
+    form = console.client.get("/staff/login")
+
+    answer = console.client.post("/staff/login", data={"csrf": hidden_csrf(form)})
+
+    assert (answer.status_code, alert(answer)) == (
+        400, "Please enter both your username and your password.")
+
+
+def test_a_browser_that_is_not_logged_in_goes_to_the_login_page_or_gets_401(console):
+    answer = console.client.get("/staff/", follow_redirects=False)
+    assert (answer.status_code, answer.headers["location"]) == (303, "/staff/login")
+    for method, path in [("GET", "/api/staff/handoffs"), ("GET", "/api/staff/callbacks"),
+                         ("POST", "/api/staff/handoffs/1/claim")]:
+        answer = console.client.request(method, path)
+        assert answer.status_code == 401
+        assert answer.json() == {"detail": "Please log in to the staff console first."}
+
+
+def test_a_disabled_account_is_logged_out_and_cannot_log_in(console):
+    console.add("jane")
+    console.log_in("jane")
+
+    console.accounts.set_active("jane", False)
+
+    assert not console.is_logged_in()
+    assert alert(console.log_in("jane")) == WRONG
+
+
+def test_a_new_password_ends_the_account_s_sessions(console, clock):
+    console.add("jane")
+    console.log_in("jane")
+    clock.advance(seconds=1)
+
+    console.accounts.reset_password("jane", "a brand new passphrase")
+
+    assert not console.is_logged_in()
+    assert alert(console.log_in("jane", PASSWORD)) == WRONG
+    assert console.log_in("jane", "a brand new passphrase").status_code == 303
+
