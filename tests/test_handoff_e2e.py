@@ -1,6 +1,7 @@
 """End to end: handoff to staff and back in the patient's own chat, with the real
 Rasa server (socket.io and REST), action server, web app and database (SQLite,
 and PostgreSQL where it runs)."""
+import json
 import time
 import uuid
 
@@ -51,6 +52,12 @@ def test_staff_take_over_the_patient_s_chat_and_hand_it_back(stack, patient):
                       if e["event"] == "bot" and "this is Jane" in (e.get("text") or "")]
     assert stored_staff["metadata"]["from"] == "clinic_staff"
     assert stored_staff["metadata"]["staff_name"] == "Nurse Jane"
+    # The audit log has the message, without its text.
+    status, audit = stack.staff("GET", "/audit", name="Ann Admin", role="admin")
+    assert status == 200
+    assert {"staff_message_sent", "handoff_claimed"} <= {
+        e["action"] for e in audit["entries"] if e["target_id"] == str(request["id"])}
+    assert "this is Jane" not in json.dumps(audit)
 
     # An emergency still gets the guidance at once, and the request becomes urgent.
     patient.say("i suddenly have crushing chest pain and cant breathe")

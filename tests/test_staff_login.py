@@ -203,10 +203,11 @@ def test_an_incomplete_login_form_is_asked_for_again(console):
 
 
 def test_a_browser_that_is_not_logged_in_goes_to_the_login_page_or_gets_401(console):
-    answer = console.client.get("/staff/", follow_redirects=False)
-    assert (answer.status_code, answer.headers["location"]) == (303, "/staff/login")
+    for page in ("/staff/", "/staff/audit"):
+        answer = console.client.get(page, follow_redirects=False)
+        assert (answer.status_code, answer.headers["location"]) == (303, "/staff/login")
     for method, path in [("GET", "/api/staff/handoffs"), ("GET", "/api/staff/callbacks"),
-                         ("POST", "/api/staff/handoffs/1/claim")]:
+                         ("POST", "/api/staff/handoffs/1/claim"), ("GET", "/api/staff/audit")]:
         answer = console.client.request(method, path)
         assert answer.status_code == 401
         assert answer.json() == {"detail": "Please log in to the staff console first."}

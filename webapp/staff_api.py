@@ -1,12 +1,15 @@
 """Staff API: the handoff queue, staff messages into a patient's chat, hand-back,
-and callback requests. Every route needs a logged-in staff console session (its
-cookie), and state-changing ones its CSRF token in the `X-CSRF-Token` header
-(see webapp/staff_auth.py)."""
+callback requests and, for admins, the audit log. Every route needs a logged-in
+staff console session (its cookie), and state-changing ones its CSRF token in
+the `X-CSRF-Token` header (see webapp/staff_auth.py). Every action is recorded
+in the audit log, without the text of messages."""
+from dataclasses import asdict
 from typing import List
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, constr
 
+from clinic.audit_log import AuditLog
 from clinic.handoff_store import HandoffStore, RequestNotFound
 from clinic.rasa_api import RasaApi, RasaApiError
 from clinic.staff import Staff
@@ -38,6 +41,10 @@ def rasa(request: Request) -> RasaApi:
     return request.app.state.rasa_api
 
 
+def audit(request: Request) -> AuditLog:
+    return request.app.state.audit_log
+
+
 def _request_or_404(handoffs: HandoffStore, request_id: int) -> dict:
     try:
         return handoffs.get(request_id)
@@ -61,38 +68,43 @@ def active_handoffs(staff: Staff = Depends(current_staff),
 
 @router.post("/handoffs/{request_id}/claim")
 def claim(request_id: int, staff: Staff = Depends(current_staff),
-          handoffs: HandoffStore = Depends(store)) -> dict:
+          handoffs: HandoffStore = Depends(store), log: AuditLog = Depends(audit)) -> dict:
     _request_or_404(handoffs, request_id)
     try:
-        return handoffs.claim(request_id, staff.display_name)
+        claimed = handoffs.claim(request_id, staff.display_name)
     except ValueError as error:
         raise HTTPException(409, str(error)) from None
+    log.record("handoff_claimed", staff, "handoff_request", request_id)
+    return claimed
 
 
 @router.post("/handoffs/{request_id}/messages")
 async def send_message(request_id: int, message: StaffMessage,
                        staff: Staff = Depends(current_staff),
                        handoffs: HandoffStore = Depends(store),
-                       assistant: RasaApi = Depends(rasa)) -> dict:
+                       assistant: RasaApi = Depends(rasa),
+                       log: AuditLog = Depends(audit)) -> dict:
     """The message appears in the patient's chat as from clinic staff."""
     handoff = _request_or_404(handoffs, request_id)
     if handoff["status"] != "claimed" or handoff["claimed_by"] != staff.display_name:
         raise HTTPException(409, "Claim the request before replying")
     await _through_rasa(assistant.send_staff_message(
         handoff["conversation_id"], message.text, staff.display_name))
+    log.record("staff_message_sent", staff, "handoff_request", request_id)
     return {"sent": True}
 
 
 @router.post("/handoffs/{request_id}/hand-back")
 async def hand_back(request_id: int, staff: Staff = Depends(current_staff),
                     handoffs: HandoffStore = Depends(store),
-                    assistant: RasaApi = Depends(rasa)) -> dict:
+                    assistant: RasaApi = Depends(rasa), log: AuditLog = Depends(audit)) -> dict:
     """Resolve the request and give the conversation back to the assistant."""
     handoff = _request_or_404(handoffs, request_id)
     try:
         resolved = handoffs.resolve(request_id)
     except ValueError as error:
         raise HTTPException(409, str(error)) from None
+    log.record("handoff_handed_back", staff, "handoff_request", request_id)
     await _through_rasa(assistant.resume(handoff["conversation_id"], HAND_BACK_MESSAGE))
     return resolved
 
@@ -105,8 +117,16 @@ def open_callbacks(staff: Staff = Depends(current_staff),
 
 @router.post("/callbacks/{callback_id}/done")
 def callback_done(callback_id: int, staff: Staff = Depends(current_staff),
-                  handoffs: HandoffStore = Depends(store)) -> dict:
+                  handoffs: HandoffStore = Depends(store), log: AuditLog = Depends(audit)) -> dict:
     try:
-        return handoffs.mark_callback_done(callback_id, staff.display_name)
+        done = handoffs.mark_callback_done(callback_id, staff.display_name)
     except RequestNotFound:
         raise HTTPException(404, f"No callback request {callback_id}") from None
+    log.record("callback_done", staff, "callback_request", callback_id)
+    return done
+
+
+@router.get("/audit", dependencies=[Depends(require_role("admin"))])
+def audit_log(page: int = Query(1, ge=1), log: AuditLog = Depends(audit)) -> dict:
+    """The audit log, 100 entries a page, newest first."""
+    return asdict(log.page(page))

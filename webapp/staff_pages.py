@@ -1,6 +1,6 @@
-"""The staff console's pages: home (what the account's role can reach). The
-handoff and conversation pages come later."""
-from fastapi import APIRouter, Depends, Request
+"""The staff console's pages: home (what the account's role can reach) and,
+for admins, the audit log. The handoff and conversation pages come later."""
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 
 from clinic.staff_sessions import LoggedIn
@@ -10,6 +10,19 @@ from webapp.templating import templates
 router = APIRouter(prefix="/staff")
 
 
+def page_number(page: str) -> int:
+    if not page.isdigit() or int(page) < 1:
+        raise HTTPException(400, f"There is no page {page!r}: pages are numbered from 1.")
+    return int(page)
+
+
 @router.get("/")
 def home(request: Request, login: LoggedIn = Depends(require_role("staff"))) -> Response:
     return templates.TemplateResponse(request, "staff/home.html", {"login": login})
+
+
+@router.get("/audit")
+def audit_log_page(request: Request, page: str = "1",
+                   login: LoggedIn = Depends(require_role("admin"))) -> Response:
+    return templates.TemplateResponse(request, "staff/audit.html", {
+        "login": login, "page": request.app.state.audit_log.page(page_number(page))})
