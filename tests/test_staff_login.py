@@ -1,5 +1,5 @@
-"""Logging in to the staff console: sessions, lock-out, automatic log-off and
-CSRF (the web app on a temporary SQLite database)."""
+"""Logging in to the staff console: sessions, lock-out, automatic log-off, CSRF
+and the pages' security headers (the web app on a temporary SQLite database)."""
 import hashlib
 import statistics
 import time
@@ -234,3 +234,15 @@ def test_a_new_password_ends_the_account_s_sessions(console, clock):
     assert alert(console.log_in("jane", PASSWORD)) == WRONG
     assert console.log_in("jane", "a brand new passphrase").status_code == 303
 
+
+def test_staff_pages_and_api_are_never_cached_or_framed(console):
+    console.add("jane")
+    console.log_in("jane")
+
+    for path in ("/staff/login", "/staff/", "/api/staff/handoffs"):
+        headers = console.client.get(path).headers
+        assert headers["cache-control"] == "no-store"
+        assert headers["x-frame-options"] == "DENY"
+        assert headers["referrer-policy"] == "same-origin"
+        assert "default-src 'self'" in headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]

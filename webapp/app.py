@@ -17,6 +17,7 @@ from clinic.staff_accounts import StaffAccounts
 from clinic.staff_sessions import StaffSessions
 from webapp import clinic_pages, staff_api, staff_login, staff_pages
 from webapp.claim_timeouts import watch_claim_timeouts
+from webapp.security_headers import add_staff_security_headers
 from webapp.staff_auth import install_error_answers
 
 # The chat widget is built into static/widget/ by `make widget` (not committed).
@@ -42,6 +43,7 @@ def create_app(clock: Callable[[], datetime] = utc_now) -> FastAPI:
         database.engine.dispose()
 
     app = FastAPI(title="Clinic assistant web app", lifespan=lifespan)
+    app.middleware("http")(add_staff_security_headers)
     install_error_answers(app)
     for router in (staff_api.router, staff_login.router, staff_pages.router,
                    clinic_pages.router):
