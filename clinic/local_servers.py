@@ -275,3 +275,20 @@ def running_stack(model: Path, folder: Path, database_url: str) -> Iterator[Stac
             settings=settings, api_token=token, processes=processes,
         )
 
+
+@contextmanager
+def another_rasa_server(stack: Stack, model: Path, port: int, log: Path,
+                        site_origin: str) -> Iterator[str]:
+    """One more Rasa server beside the stack's, on its action server, database and
+    settings, for a chat widget on `site_origin` (e.g. to stop and restart under
+    a connected chat); yields its URL."""
+    env = {
+        "ACTION_ENDPOINT_URL": f"{stack.action_server_url}/webhook",
+        "DATABASE_URL": stack.database_url,
+        "CLINIC_SETTINGS_FILE": str(stack.settings.path),
+        "RASA_CORS_ORIGINS": site_origin,
+    }
+    url = f"http://127.0.0.1:{port}"
+    with running(rasa_server_command(model, port, stack.api_token, site_origin),
+                 f"{url}/", log, env):
+        yield url

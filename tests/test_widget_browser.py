@@ -3,11 +3,15 @@ on the clinic page the web app serves, against the real Rasa server, action
 server, web app and database. Screenshots of the key states go to
 results/screenshots/."""
 import re
+import threading
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from typing import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from clinic.local_servers import another_rasa_server, free_port
 from tests.browser import ChatWidget, chromium, contrast_failures, screenshot
 
 
@@ -231,3 +235,49 @@ def test_the_widget_fits_a_phone_screen_and_200_percent_zoom(widget, page, name,
     expect(send).to_be_in_viewport()
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
     screenshot(page, name)
+
+
+@pytest.fixture
+def clinic_site(tmp_path, rasa_server) -> Iterator[tuple]:
+    """Another website of the clinic with the widget on it; yields (its URL, the
+    port its widget's Rasa server is to use)."""
+    port = free_port()
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text(
+        '<!doctype html><html lang="en"><title>Clinic</title><body><h1>Clinic</h1>'
+        f'<script src="{rasa_server.web_url}/static/widget/widget.js" '
+        f'data-socket-url="http://127.0.0.1:{port}" defer></script></body></html>')
+    server = ThreadingHTTPServer(
+        ("127.0.0.1", 0), partial(SimpleHTTPRequestHandler, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}", port
+    server.shutdown()
+
+
+def test_the_chat_survives_a_server_restart_and_says_when_it_is_offline(
+        browser, rasa_server, trained_model, tmp_path, clinic_site):
+    site_url, port = clinic_site
+
+    def widget_server(log_name):
+        return another_rasa_server(rasa_server, trained_model, port, tmp_path / log_name, site_url)
+
+    context = browser.new_context(reduced_motion="reduce")
+    page = context.new_page()
+    widget = ChatWidget(page)
+    status = page.get_by_role("status")
+    try:
+        with widget_server("rasa-1.log"):
+            page.goto(site_url)
+            widget.open()
+            expect(widget.ask("what does it treat?")).to_contain_text("osteoarthritis")
+        expect(status).to_have_text("Offline — reconnecting…", timeout=30_000)
+        expect(widget.input).to_have_attribute("aria-disabled", "true")
+        screenshot(page, "09-offline")
+
+        with widget_server("rasa-2.log"):
+            expect(status).to_have_text("Back online", timeout=60_000)
+            expect(widget.messages("assistant")).to_have_count(1)  # the history, once
+            expect(widget.ask("how long does a session take?")).to_contain_text("15 to 30")
+    finally:
+        context.close()
