@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from clinic.settings import PROJECT_ROOT
-from clinic.training_data_check import HELDOUT_DIR
+from clinic.training_data_check import HELDOUT_DIR, load_examples
 from evaluation.nlu_report import NluReport
 
 RESULTS = PROJECT_ROOT / "results" / "heldout"
@@ -26,11 +26,22 @@ def evaluate(model: Path, out: Path = RESULTS) -> NluReport:
     return NluReport.read(out)
 
 
+def print_accuracy_per_file(report: NluReport) -> None:
+    """Each held-out file was written separately; their figures side by side."""
+    wrong = {(error["intent"], error["text"]) for error in report.errors}
+    for path in sorted(HELDOUT_DIR.glob("*.yml")):
+        examples = load_examples(path)
+        right = sum((intent, text) not in wrong for intent, text in examples)
+        print(f"  {path.name}: accuracy {right / len(examples):.3f} ({len(examples)} messages)")
+
+
 def main() -> int:
     if len(sys.argv) != 2:
         print(__doc__, file=sys.stderr)
         return 2
-    evaluate(Path(sys.argv[1])).print(f"Held-out set ({HELDOUT_DIR.relative_to(PROJECT_ROOT)}/)")
+    report = evaluate(Path(sys.argv[1]))
+    report.print(f"Held-out sets ({HELDOUT_DIR.relative_to(PROJECT_ROOT)}/)")
+    print_accuracy_per_file(report)
     print(f"Written to {RESULTS.relative_to(PROJECT_ROOT)}/")
     return 0
 
