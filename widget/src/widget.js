@@ -113,8 +113,11 @@ function start(script) {
   // Connection status -------------------------------------------------------
   function setStatus(text, kind) {
     clearTimeout(statusTimer);
+    // The status line takes room from the log: keep its end in view if it was.
+    const atEnd = ui.log.scrollHeight - ui.log.scrollTop - ui.log.clientHeight < 4;
     ui.status.textContent = text;
     ui.status.className = `caw-status${kind ? ` caw-status--${kind}` : ""}`;
+    if (atEnd) scrollToEnd();
   }
 
   function setOnline(value) {
