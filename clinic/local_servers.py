@@ -179,6 +179,20 @@ class Stack:
         return status, answer
 
 
+def add_staff_account(database_url: str, name: str, role: str) -> Tuple[str, str]:
+    """A new account with display name `name`, a username made from it (and the
+    role, unless staff) and a random password; returns (username, password)."""
+    username = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    username += "" if role == "staff" else f"-{role}"
+    password = secrets.token_urlsafe(18)
+    database = Database(database_url)
+    try:
+        StaffAccounts(database).add(username, name, role, password)
+    finally:
+        database.engine.dispose()
+    return username, password
+
+
 @dataclass
 class StaffBrowser:
     """A staff member's browser: an account of their own, logged in through the
@@ -190,13 +204,7 @@ class StaffBrowser:
 
     @classmethod
     def log_in(cls, stack: Stack, name: str, role: str) -> "StaffBrowser":
-        username = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-        username += "" if role == "staff" else f"-{role}"
-        password = secrets.token_urlsafe(18)
-        database = Database(stack.database_url)
-        StaffAccounts(database).add(username, name, role, password)
-        database.engine.dispose()
-        return cls._logged_in(stack, username, password)
+        return cls._logged_in(stack, *add_staff_account(stack.database_url, name, role))
 
     def log_in_again(self, stack: Stack) -> "StaffBrowser":
         return self._logged_in(stack, self.username, self.password)

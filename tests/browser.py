@@ -1,4 +1,5 @@
-"""Debian's Chromium driven by Playwright, for the chat widget's browser tests.
+"""Debian's Chromium driven by Playwright, for the browser tests of the chat
+widget and the staff console.
 
 The browser is the system's (/usr/bin/chromium, installed by .ci/run), never
 one Playwright downloads: CI and a newcomer's machine run the same thing.
@@ -8,8 +9,9 @@ import shutil
 from pathlib import Path
 from typing import Iterator
 
-from playwright.sync_api import Browser, Locator, Page, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
+from clinic.local_servers import Stack, add_staff_account
 from clinic.settings import PROJECT_ROOT
 from tests.services import unavailable
 
@@ -34,6 +36,17 @@ def screenshot(page: Page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=False)
     return path
+
+
+def log_in(page: Page, stack: Stack, name: str, role: str = "staff") -> None:
+    """Make a staff account for `name` and log in to the staff console through
+    its login form, as a staff member would."""
+    username, password = add_staff_account(stack.database_url, name, role)
+    page.goto(f"{stack.web_url}/staff/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name=f"Hello, {name}")).to_be_visible()
 
 
 class ChatWidget:
