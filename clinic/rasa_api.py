@@ -5,6 +5,7 @@ appended with execute_side_effects=true is stored in the conversation and sent
 through the patient's latest channel (for socket.io, to the room of their
 session). Handing a conversation back appends a `resume` event.
 """
+import asyncio
 from typing import Any, Dict, List, Optional
 
 import aiohttp
@@ -34,11 +35,15 @@ class RasaApi:
         params = {"token": self.token, "execute_side_effects": "true",
                   "output_channel": "latest"}
         timeout = aiohttp.ClientTimeout(total=30)
-        async with aiohttp.ClientSession(timeout=timeout) as session:
-            async with session.post(f"{self.url}{path}", params=params, json=body) as response:
-                if response.status != 200:
-                    raise RasaApiError(f"Rasa answered {response.status} to POST {path}")
-                return await response.json()
+        try:
+            async with aiohttp.ClientSession(timeout=timeout) as session:
+                async with session.post(f"{self.url}{path}", params=params, json=body) as response:
+                    if response.status != 200:
+                        raise RasaApiError(f"Rasa answered {response.status} to POST {path}")
+                    return await response.json()
+        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+            # Not the error's own text: it may hold the URL with the API token.
+            raise RasaApiError(f"Rasa could not be reached ({type(error).__name__})") from None
 
     async def append_events(self, conversation_id: str, events: List[Dict[str, Any]]) -> None:
         await self._post(f"/conversations/{conversation_id}/tracker/events", events)

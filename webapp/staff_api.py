@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, constr
 
 from clinic.audit_log import AuditLog
-from clinic.handoff_store import HandoffStore, RequestNotFound
+from clinic.handoff_store import ACTIVE, HandoffStore, RequestNotFound
 from clinic.rasa_api import RasaApi, RasaApiError
 from clinic.staff import Staff
 from clinic.staff_sessions import LoggedIn
@@ -98,14 +98,17 @@ async def send_message(request_id: int, message: StaffMessage,
 async def hand_back(request_id: int, staff: Staff = Depends(current_staff),
                     handoffs: HandoffStore = Depends(store),
                     assistant: RasaApi = Depends(rasa), log: AuditLog = Depends(audit)) -> dict:
-    """Resolve the request and give the conversation back to the assistant."""
+    """Give the conversation back to the assistant and resolve the request. The
+    assistant first: if Rasa can't be reached, the request stays in the queue."""
     handoff = _request_or_404(handoffs, request_id)
+    if handoff["status"] not in ACTIVE:
+        raise HTTPException(409, f"request {request_id} is already {handoff['status']}")
+    await _through_rasa(assistant.resume(handoff["conversation_id"], HAND_BACK_MESSAGE))
     try:
         resolved = handoffs.resolve(request_id)
     except ValueError as error:
         raise HTTPException(409, str(error)) from None
     log.record("handoff_handed_back", staff, "handoff_request", request_id)
-    await _through_rasa(assistant.resume(handoff["conversation_id"], HAND_BACK_MESSAGE))
     return resolved
 
 
