@@ -15,7 +15,7 @@ from clinic.handoff_store import HandoffStore
 from clinic.rasa_api import RasaApi
 from clinic.staff_accounts import StaffAccounts
 from clinic.staff_sessions import StaffSessions
-from webapp import clinic_pages, staff_api, staff_login, staff_pages
+from webapp import clinic_pages, console_handoffs, staff_api, staff_login, staff_pages
 from webapp.claim_timeouts import watch_claim_timeouts
 from webapp.security_headers import add_staff_security_headers
 from webapp.staff_auth import install_error_answers
@@ -46,7 +46,7 @@ def create_app(clock: Callable[[], datetime] = utc_now) -> FastAPI:
     app.middleware("http")(add_staff_security_headers)
     install_error_answers(app)
     for router in (staff_api.router, staff_login.router, staff_pages.router,
-                   clinic_pages.router):
+                   console_handoffs.router, clinic_pages.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

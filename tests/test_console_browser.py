@@ -1,0 +1,193 @@
+"""The staff console's handoff queue and callback requests in a real browser
+(Debian's Chromium through Playwright) against the real Rasa server, action
+server, web app and database, with a patient chatting in the widget on the
+clinic page at the same time. Screenshots go to results/screenshots/."""
+import re
+import uuid
+from typing import Callable, Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser import ChatWidget, chromium, log_in, screenshot
+from tests.test_handoff_e2e import callback_form
+
+# Counts the tones the page plays (headless Chromium has nobody to hear them).
+COUNT_TONES = """
+window.tonesPlayed = 0;
+const start = OscillatorNode.prototype.start;
+OscillatorNode.prototype.start = function (...args) {
+  window.tonesPlayed += 1;
+  return start.apply(this, args);
+};
+"""
+UNLABELLED_CONTROLS = """() => [...document.querySelectorAll('button, textarea, input:not([type=hidden]), a')]
+  .filter((c) => c.getClientRects().length)
+  .filter((c) => !(c.getAttribute('aria-label') || c.textContent.trim() || (c.labels && c.labels.length)))
+  .map((c) => c.outerHTML)"""
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    yield from chromium()
+
+
+@pytest.fixture
+def stack(rasa_server):
+    return rasa_server
+
+
+@pytest.fixture
+def new_page(browser: Browser) -> Iterator[Callable[[], Page]]:
+    """Opens pages, each in a browser of its own (a nurse, a patient); at the end,
+    checks that no page had a JavaScript error or broke the security policy."""
+    contexts, problems = [], []
+
+    def open_page() -> Page:
+        context = browser.new_context(viewport={"width": 1280, "height": 900},
+                                      reduced_motion="reduce")
+        context.add_init_script(COUNT_TONES)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda error: problems.append(error))
+        page.on("console", lambda message: problems.append(message.text)
+                if "Content Security Policy" in message.text else None)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+    assert problems == [], f"JavaScript errors or security policy violations: {problems}"
+
+
+def patient_asks_for_staff(page: Page, stack, first_message: str) -> ChatWidget:
+    page.goto(f"{stack.web_url}/")
+    widget = ChatWidget(page)
+    widget.open()
+    widget.ask(first_message)
+    before = widget.messages("assistant").count()
+    widget.talk_to_staff.click()
+    expect(widget.next_reply("assistant", before)).to_contain_text("will join this chat")
+    return widget
+
+
+def test_a_nurse_takes_over_a_waiting_patient_s_chat_and_hands_it_back(new_page, stack):
+    console = new_page()
+    log_in(console, stack, "Nurse Ada")
+    console.get_by_role("link", name="Handoffs").click()
+    expect(console.get_by_role("heading", name="Handoff queue")).to_be_visible()
+    console.get_by_role("button", name="Turn on sound alerts").click()
+    expect(console.get_by_role("button", name="Turn off sound alerts")).to_be_visible()
+    tones_before = console.evaluate("window.tonesPlayed")
+    assert tones_before > 0  # a sample of the alert sound
+
+    marker = uuid.uuid4().hex[:6]
+    widget = patient_asks_for_staff(new_page(), stack, f"Hi, I'm Mia {marker}. Does it help knees?")
+
+    # The request appears without a reload, with the patient's words and a live waiting time.
+    request = console.locator(".request", has_text=f"I'm Mia {marker}")
+    expect(request).to_be_visible()
+    expect(request).to_contain_text("patient asked for a person")
+    expect(request).to_contain_text("Waiting for staff")
+    expect(request.locator("[data-field=waiting]")).to_have_text(re.compile(r"Waiting \d+ s"))
+    expect(console.locator("#queue-news")).to_have_text(re.compile("New request"))
+
+    # While waiting, the patient reports an emergency: the request becomes urgent.
+    expect(widget.ask("I suddenly have crushing chest pain and can't breathe")).to_contain_text(
+        "emergency")
+    expect(request.locator(".badge")).to_have_text("Urgent")
+    expect(console.get_by_role("alert")).to_contain_text("reported an emergency")
+    console.wait_for_function(f"window.tonesPlayed > {tones_before}")
+    screenshot(console, "10-console-urgent-alert")
+
+    # Claim with the keyboard: the reply box gets the focus, the alert is done with.
+    request.get_by_role("button", name="Claim").focus()
+    console.keyboard.press("Enter")
+    reply_box = request.get_by_label("Reply to the patient")
+    expect(reply_box).to_be_focused()
+    expect(request).to_contain_text("Claimed by you")
+    expect(console.locator("#urgent-alert")).to_be_hidden()
+    console.keyboard.type("Hello Mia, this is Ada, a nurse at the clinic. Please call 911 now.")
+    console.keyboard.press("Tab")
+    console.keyboard.press("Enter")
+
+    staff_message = widget.messages("staff").last
+    expect(staff_message).to_contain_text("this is Ada, a nurse")
+    expect(staff_message.locator(".caw-staff-label")).to_have_text("Clinic staff · Nurse Ada")
+    expect(request).to_contain_text("Reply sent to the patient's chat.")
+    expect(reply_box).to_have_value("")
+    expect(request.locator("[data-field=waiting]")).to_have_text(re.compile(r"Waited \d+"))
+    assert console.evaluate(UNLABELLED_CONTROLS) == []
+    reply_box.focus()
+    outline = console.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none", "the focused reply box shows no focus outline"
+    screenshot(console, "11-console-claimed-request")
+
+    before = widget.messages("assistant").count()
+    request.get_by_role("button", name="Hand back to the assistant").click()
+    expect(widget.next_reply("assistant", before)).to_contain_text("automated assistant again")
+    expect(request).to_have_count(0)
+    expect(console.get_by_role("heading", name="Handoff queue")).to_be_focused()
+    expect(widget.ask("how long does a session take?")).to_contain_text("15 to 30 minutes")
+
+
+def test_patient_text_in_the_queue_is_shown_as_text_and_never_runs(new_page, stack):
+    console = new_page()
+    log_in(console, stack, "Nurse Eve")
+    console.goto(f"{stack.web_url}/staff/handoffs")
+    attack = (f'<script>window.hacked = "script"</script>'
+              f'<img src=x onerror="window.hacked = \'img\'"> {uuid.uuid4().hex[:6]}')
+
+    patient_asks_for_staff(new_page(), stack, attack)
+
+    request = console.locator(".request", has_text=attack)
+    expect(request.locator(".last-messages li").first).to_have_text(attack)
+    console.reload()  # the same request as the server renders it
+    expect(request.locator(".last-messages li").first).to_have_text(attack)
+    assert console.evaluate("window.hacked") is None
+    assert console.locator("#queue img, #queue script").count() == 0
+
+    request.get_by_role("button", name="Claim").click()
+    request.get_by_role("button", name="Hand back to the assistant").click()
+    expect(request).to_have_count(0)
+
+
+def test_a_callback_request_is_listed_and_marked_done(new_page, stack):
+    email = f"mia.{uuid.uuid4().hex[:8]}@example.org"
+    with stack.settings.clinic_closed():
+        callback_form(stack, f"patient-{uuid.uuid4().hex}", [email], "/affirm")
+    console = new_page()
+    log_in(console, stack, "Nurse Bea")
+
+    console.get_by_role("link", name="Callbacks").click()
+    callback = console.get_by_role("row").filter(has_text=email)
+    expect(callback).to_contain_text("Ann Smith")
+    expect(callback).to_contain_text("weekday mornings")
+    callback.get_by_role("button", name="Mark as done").click()
+
+    expect(console.get_by_role("status")).to_have_text(
+        "Marked as done: the callback request from Ann Smith.")
+    expect(callback).to_have_count(0)
+    console.get_by_role("link", name="Done").click()
+    expect(callback).to_contain_text("by Nurse Bea")
+
+
+def test_a_staff_account_cannot_open_admin_pages(new_page, stack):
+    page = new_page()
+    log_in(page, stack, "Nurse Cai")
+    expect(page.get_by_role("link", name="The audit log")).to_have_count(0)
+
+    answer = page.goto(f"{stack.web_url}/staff/audit")
+
+    assert answer.status == 403
+    expect(page.get_by_text("This needs the admin role")).to_be_visible()
+
+
+def test_a_browser_that_is_not_logged_in_reaches_no_page_and_no_api(new_page, stack):
+    page = new_page()
+    for path in ("/staff/handoffs", "/staff/callbacks", "/staff/audit"):
+        page.goto(f"{stack.web_url}{path}")
+        expect(page).to_have_url(f"{stack.web_url}/staff/login")
+        expect(page.get_by_role("heading", name="Log in")).to_be_visible()
+    for path in ("/handoffs", "/callbacks"):
+        assert page.request.get(f"{stack.web_url}/api/staff{path}").status == 401
