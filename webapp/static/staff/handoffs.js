@@ -306,6 +306,10 @@
     return undefined;
   });
 
+  // A background tab's timers may run only once a minute: catch up on coming back.
+  document.addEventListener('visibilitychange', () => {
+    if (!document.hidden && !stopped) refresh().catch(() => {});
+  });
   setInterval(showWaitingTimes, 1000);
   keepUpToDate();
 })();
