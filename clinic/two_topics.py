@@ -3,12 +3,14 @@
 The classifier learns two-topic intents such as ask_duration+ask_results from
 messages that ask two things ("how long is it and does it work?"). It also
 picks them, wrongly, for short one-part questions that touch both topics
-("how long before it starts working?"). `TwoTopicCheck` runs after the
-classifier (config.yml): a two-topic intent stands only when the message has at
-least two parts (split at question marks, full stops, commas, "and", "or",
-"also", ...). Otherwise the message gets whichever of the two topics the
-classifier ranked higher, with the confidence of both together (the chance
-that the patient asked about that topic at all).
+("how long before it starts working?"), or lets them take confidence from
+the right topic until the message falls below the fallback threshold ("and
+how long would that take?"). `TwoTopicCheck` runs after the classifier and
+before the fallback (config.yml): a message of one part (split at question
+marks, full stops, commas, "and", "or", "also", ...) cannot ask two things, so
+each two-topic intent's confidence goes to the likelier of its two topics (it
+is the classifier's belief that the patient asked about that topic), and the
+message gets the topic with the most confidence.
 """
 import re
 from typing import Any, Dict, List, Text
@@ -30,16 +32,20 @@ def parts(text: str) -> int:
     return sum(len(part.split()) >= MIN_WORDS_PER_PART for part in PART_BOUNDARY.split(text))
 
 
-def one_topic_instead(intent: Dict[Text, Any], ranking: List[Dict[Text, Any]]) -> Dict[Text, Any]:
-    topics = intent["name"].split(SEPARATOR)
-    confidence = {i["name"]: i["confidence"] for i in ranking}
-    best = max(topics, key=lambda topic: confidence.get(topic, 0.0))
-    return {"name": best, "confidence": min(1.0, intent["confidence"] + confidence.get(best, 0.0))}
+def folded_into_topics(ranking: List[Dict[Text, Any]]) -> List[Dict[Text, Any]]:
+    """The ranking with each two-topic intent's confidence added to its likelier topic."""
+    confidence = {i["name"]: i["confidence"] for i in ranking if SEPARATOR not in i["name"]}
+    for intent in ranking:
+        if SEPARATOR in intent["name"]:
+            topic = max(intent["name"].split(SEPARATOR), key=lambda t: confidence.get(t, 0.0))
+            confidence[topic] = confidence.get(topic, 0.0) + intent["confidence"]
+    return [{"name": name, "confidence": min(1.0, value)}
+            for name, value in sorted(confidence.items(), key=lambda item: -item[1])]
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class TwoTopicCheck(GraphComponent, IntentClassifier):
-    """Turns a two-topic intent into one topic when the message asks one thing."""
+    """Gives a one-part message one topic, never two."""
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage,
@@ -48,12 +54,11 @@ class TwoTopicCheck(GraphComponent, IntentClassifier):
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            intent = message.get("intent") or {}
-            if SEPARATOR not in (intent.get("name") or "") or parts(message.get("text") or "") >= 2:
-                continue
             ranking = message.get("intent_ranking") or []
-            single = one_topic_instead(intent, ranking)
-            rest = [i for i in ranking if i["name"] not in (single["name"], intent["name"])]
-            message.set("intent", single, add_to_output=True)
-            message.set("intent_ranking", [single] + rest, add_to_output=True)
+            if parts(message.get("text") or "") >= 2 or \
+                    not any(SEPARATOR in i["name"] for i in ranking):
+                continue
+            folded = folded_into_topics(ranking)
+            message.set("intent", folded[0], add_to_output=True)
+            message.set("intent_ranking", folded, add_to_output=True)
         return messages

@@ -33,12 +33,20 @@ def test_a_one_part_question_gets_the_likelier_topic_with_both_confidences():
         "ask_results", "ask_duration", "ask_cost"]
 
 
+def test_two_topic_readings_of_a_one_part_question_lift_its_topic_over_the_fallback():
+    message = classified("and how long would that take?", [
+        ("ask_duration", 0.45), ("ask_procedure+ask_duration", 0.3),
+        ("ask_duration+ask_results", 0.15), ("ask_procedure", 0.1)])
+    assert message.get("intent")["name"] == "ask_duration"
+    assert message.get("intent")["confidence"] == pytest.approx(0.9)
+
+
 def test_a_two_part_question_keeps_both_topics():
     message = classified("how long does it take and does it hurt?", [
         ("ask_duration+ask_side_effects", 0.7), ("ask_duration", 0.2)])
     assert message.get("intent")["name"] == "ask_duration+ask_side_effects"
 
 
-def test_one_topic_intents_are_left_alone():
+def test_a_ranking_without_two_topic_intents_is_left_alone():
     message = classified("does it hurt", [("ask_side_effects", 0.9), ("ask_duration", 0.1)])
     assert message.get("intent") == {"name": "ask_side_effects", "confidence": 0.9}
