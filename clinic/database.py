@@ -26,7 +26,8 @@ def iso(moment: Optional[datetime]) -> Optional[str]:
 
 class Database:
     def __init__(self, url: str) -> None:
-        self.engine = create_engine(url, future=True, pool_pre_ping=True)
+        # hide_parameters: errors and logs never show the values (patients' messages).
+        self.engine = create_engine(url, future=True, pool_pre_ping=True, hide_parameters=True)
         self._sessions = sessionmaker(self.engine, future=True, expire_on_commit=False)
         Base.metadata.create_all(self.engine)
 
