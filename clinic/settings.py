@@ -161,3 +161,12 @@ def staff_max_failed_logins() -> int:
 def staff_lockout_minutes() -> float:
     """How long a staff account stays locked after too many failed logins."""
     return _positive_number_from_env("STAFF_LOCKOUT_MINUTES", 15)
+
+
+def conversation_low_confidence() -> float:
+    """The staff console flags a conversation "low confidence" when a patient's
+    message was understood with an intent confidence below this (0 to 1)."""
+    threshold = _positive_number_from_env("CONVERSATION_LOW_CONFIDENCE", 0.6)
+    if threshold > 1:
+        raise ValueError(f"CONVERSATION_LOW_CONFIDENCE must be at most 1, not {threshold}")
+    return threshold

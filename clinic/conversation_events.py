@@ -1,0 +1,110 @@
+"""What a stored Rasa tracker event says, as a line of a conversation's transcript.
+
+Rasa's SQL tracker store keeps every event as the JSON of its `as_dict()` in
+the `events` table. Messages are two kinds of event:
+- `user`: the patient's message, with the intent and its confidence in
+  `parse_data`. Rasa's two-stage fallback stores a clarified message a second
+  time, with the same `message_id`; the transcript shows it once.
+- `bot`: the assistant's message or a staff member's. An answer quoted from a
+  treatment page carries its sections and source caption in
+  `metadata.metadata` (actions/answers.py), and its text ends with the
+  caption; a staff member's message has `metadata.from` "clinic_staff" and
+  `staff_name` (clinic/rasa_api.py); a response's name is `utter_action`.
+Everything else (actions, slots, pauses, intents triggered by the web app) is
+not a message. A malformed event is skipped, never an error.
+"""
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Dict, Optional, Tuple
+
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
+from rasa.shared.core.constants import IS_EXTERNAL
+
+from clinic.rasa_api import STAFF
+
+PATIENT, ASSISTANT, STAFF_MEMBER = "patient", "assistant", "staff"
+EMERGENCY_INTENT = "report_emergency"  # the intent contract (design.md)
+FALLBACK_INTENT = DEFAULT_NLU_FALLBACK_INTENT_NAME
+# The responses of Rasa's fallback actions: action_default_ask_rephrase (the
+# two-stage fallback's second step) and action_default_fallback.
+FALLBACK_RESPONSES = ("utter_ask_rephrase", "utter_default")
+
+
+@dataclass(frozen=True)
+class Message:
+    event_id: int
+    sender_id: str
+    timestamp: datetime
+    sender: str  # PATIENT, ASSISTANT or STAFF_MEMBER
+    text: str
+    intent: Optional[str] = None  # patient messages
+    confidence: Optional[float] = None
+    rasa_message_id: Optional[str] = None
+    response: Optional[str] = None  # assistant messages: the response's name
+    source: Optional[str] = None  # answers: "Source: the clinic's ... page, ..."
+    sections: Tuple[str, ...] = ()
+    staff_name: Optional[str] = None  # staff messages
+
+    @property
+    def fallback(self) -> bool:
+        """Not understood: the patient's message was nlu_fallback, or this is the
+        assistant asking to rephrase, or offering staff after failing again."""
+        return self.intent == FALLBACK_INTENT or self.response in FALLBACK_RESPONSES
+
+
+def message_from_event(event_id: int, sender_id: str, type_name: str,
+                       timestamp: Optional[float], data: Optional[str]) -> Optional[Message]:
+    """The message a row of Rasa's `events` table holds, or None."""
+    if type_name not in ("user", "bot"):
+        return None
+    try:
+        event = json.loads(data or "")
+    except ValueError:
+        return None
+    if not isinstance(event, dict) or not isinstance(event.get("text"), str):
+        return None
+    text = event["text"].strip()
+    metadata = _dict(event.get("metadata"))
+    if not text or metadata.get(IS_EXTERNAL):
+        return None
+    common = {"event_id": event_id, "sender_id": sender_id, "timestamp": _moment(timestamp)}
+    if type_name == "user":
+        return _patient_message(common, text, event)
+    if metadata.get("from") == STAFF:
+        return Message(**common, sender=STAFF_MEMBER, text=text,
+                       staff_name=_text(metadata.get("staff_name")))
+    quoted = _dict(metadata.get("metadata"))
+    source = _text(quoted.get("source"))
+    if source and text.endswith(source):  # shown once, as the caption
+        text = text[:-len(source)].rstrip() or text
+    sections = quoted.get("sections")
+    return Message(
+        **common, sender=ASSISTANT, text=text, response=_text(metadata.get("utter_action")),
+        source=source, sections=tuple(s for s in sections if isinstance(s, str))
+        if isinstance(sections, list) else ())
+
+
+def _patient_message(common: Dict[str, Any], text: str, event: Dict[str, Any]) -> Message:
+    intent = _dict(_dict(event.get("parse_data")).get("intent"))
+    confidence = intent.get("confidence")
+    message_id = event.get("message_id") or _dict(event.get("parse_data")).get("message_id")
+    return Message(
+        **common, sender=PATIENT, text=text, intent=_text(intent.get("name")),
+        confidence=float(confidence) if isinstance(confidence, (int, float)) else None,
+        rasa_message_id=_text(message_id))
+
+
+def _dict(value: Any) -> Dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: Any) -> Optional[str]:
+    return value if isinstance(value, str) and value else None
+
+
+def _moment(timestamp: Optional[float]) -> datetime:
+    try:
+        return datetime.fromtimestamp(float(timestamp), timezone.utc)
+    except (TypeError, ValueError, OverflowError, OSError):  # never written by Rasa
+        return datetime.fromtimestamp(0, timezone.utc)

@@ -1,0 +1,245 @@
+"""The conversation index: each conversation's summary and messages, kept up
+to date from Rasa's tracker events for the staff console's list and transcripts.
+
+Rasa's SQL tracker store keeps conversations as events (table `events`, in the
+same database, DATABASE_URL); reading them for a list of thousands of
+conversations is too slow. `ConversationIndex.index_new_events()` reads the
+events added since it last ran, in batches, and in one transaction per batch
+updates two tables:
+- conversation_messages: every message (see clinic/conversation_events.py)
+  with its intent and confidence, source, staff member's name, and, for what
+  patients and staff wrote, its lower-cased text for search;
+- conversation_summaries: per conversation its first question, start, last
+  activity, message count, whether it had an emergency or a fallback, and the
+  lowest confidence of its patient's understood messages.
+The web app runs it every second and before serving a list or a transcript.
+
+One indexer at a time, whatever the number of processes: each batch begins by
+locking the progress row (a row lock on PostgreSQL, the write lock on SQLite).
+Rasa's event ids come from a sequence, so with several Rasa servers on
+PostgreSQL an event can be committed after one with a higher id: an id missing
+just before recent events is kept as a gap, and read again until its event
+appears or GAP_WAIT has passed.
+"""
+import json
+from datetime import datetime, timedelta
+from typing import Callable, Iterable, List, Optional, Sequence, Set, Tuple
+
+from sqlalchemy import (Boolean, Column, DateTime, Float, Index, Integer, MetaData, String,
+                        Table, Text, UniqueConstraint, case, delete, func, inspect, select,
+                        update)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Row
+from sqlalchemy.orm import Session
+
+from clinic.conversation_events import (EMERGENCY_INTENT, FALLBACK_INTENT, PATIENT,
+                                        STAFF_MEMBER, Message, message_from_event)
+from clinic.database import Base, Database, as_utc, utc_now
+
+BATCH_SIZE = 1000  # events a transaction: short, as Rasa waits for SQLite's write lock
+GAP_WAIT = timedelta(minutes=5)
+
+# Rasa's table (rasa/core/tracker_store.py, SQLTrackerStore.SQLEvent): read
+# here, created by Rasa.
+RASA_EVENTS = Table(
+    "events", MetaData(),
+    Column("id", Integer, primary_key=True), Column("sender_id", String(255)),
+    Column("type_name", String(255)), Column("timestamp", Float), Column("data", Text),
+)
+
+
+class ConversationSummary(Base):
+    __tablename__ = "conversation_summaries"
+
+    sender_id = Column(String(255), primary_key=True)
+    started_at = Column(DateTime(timezone=True), nullable=False)
+    last_activity_at = Column(DateTime(timezone=True), nullable=False)
+    first_question = Column(Text)  # None until the patient writes
+    message_count = Column(Integer, nullable=False)
+    emergency = Column(Boolean, nullable=False)
+    fallback = Column(Boolean, nullable=False)
+    lowest_confidence = Column(Float)  # of the patient's messages, but nlu_fallback
+    last_event_id = Column(Integer, nullable=False)  # its newest message's
+
+    __table_args__ = (Index("ix_conversation_summaries_newest", "last_activity_at", "sender_id"),)
+
+
+class ConversationMessage(Base):
+    __tablename__ = "conversation_messages"
+
+    event_id = Column(Integer, primary_key=True, autoincrement=False)  # Rasa's
+    sender_id = Column(String(255), nullable=False)
+    timestamp = Column(DateTime(timezone=True), nullable=False)
+    sender = Column(String(20), nullable=False)  # patient, assistant or staff
+    text = Column(Text, nullable=False)
+    search_text = Column(Text)  # lower-cased; what patients and staff wrote
+    intent = Column(String(255))
+    confidence = Column(Float)
+    fallback = Column(Boolean, nullable=False)
+    source = Column(Text)
+    sections = Column(Text)  # JSON list of the document's section headings
+    staff_name = Column(String(100))
+    rasa_message_id = Column(String(255))
+
+    __table_args__ = (
+        Index("ix_conversation_messages_transcript", "sender_id", "event_id"),
+        Index("ix_conversation_messages_intent", "intent", "sender_id"),
+        # A message the two-stage fallback stored again is indexed once.
+        UniqueConstraint("sender_id", "rasa_message_id",
+                         name="uq_conversation_messages_rasa_message"),
+    )
+
+
+class IndexProgress(Base):
+    __tablename__ = "conversation_index_progress"
+
+    id = Column(Integer, primary_key=True, autoincrement=False)  # the one row: 1
+    last_event_id = Column(Integer, nullable=False)  # the highest event id read
+
+
+class IndexGap(Base):
+    __tablename__ = "conversation_index_gaps"
+
+    event_id = Column(Integer, primary_key=True, autoincrement=False)
+    noticed_at = Column(DateTime(timezone=True), nullable=False)
+
+
+PROGRESS_ROW = 1
+_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+
+
+class ConversationIndex:
+    def __init__(self, database: Database, clock: Callable[[], datetime] = utc_now) -> None:
+        self._database = database
+        self._clock = clock
+        dialect = database.engine.dialect.name
+        if dialect not in _INSERTS:
+            raise RuntimeError(f"The conversation index needs SQLite or PostgreSQL, not {dialect}")
+        self._insert = _INSERTS[dialect]
+        self._rasa_events_exist = False
+        with database.session() as session:
+            session.execute(self._insert(IndexProgress.__table__).on_conflict_do_nothing(),
+                            [{"id": PROGRESS_ROW, "last_event_id": 0}])
+
+    def index_new_events(self, batch_size: int = BATCH_SIZE,
+                         max_batches: Optional[int] = None) -> int:
+        """Index the events stored since the last run (all of them, or at most
+        `max_batches` batches); returns how many events were read."""
+        read, batches = 0, 0
+        while max_batches is None or batches < max_batches:
+            count, more = self._index_batch(batch_size)
+            read, batches = read + count, batches + 1
+            if not more:
+                break
+        return read
+
+    def _index_batch(self, limit: int) -> Tuple[int, bool]:
+        """Index up to `limit` new events and any gaps; says whether more wait."""
+        if not self._anything_new():
+            return 0, False
+        with self._database.session() as session:
+            progress = self._lock_progress(session)
+            gaps = session.execute(select(IndexGap.event_id, IndexGap.noticed_at)).all()
+            new = session.execute(select(RASA_EVENTS).where(RASA_EVENTS.c.id > progress)
+                                  .order_by(RASA_EVENTS.c.id).limit(limit)).all()
+            late = session.execute(select(RASA_EVENTS).where(
+                RASA_EVENTS.c.id.in_([gap.event_id for gap in gaps]))).all() if gaps else []
+            messages = [message for message in (
+                message_from_event(row.id, row.sender_id, row.type_name, row.timestamp, row.data)
+                for row in [*new, *late]) if message]
+            self._add_messages(session, messages)
+            self._summarise(session, {message.sender_id for message in messages})
+            self._keep_gaps(session, progress, new, gaps, {row.id for row in late}, limit)
+            if new:
+                session.execute(update(IndexProgress).where(IndexProgress.id == PROGRESS_ROW)
+                                .values(last_event_id=new[-1].id))
+        return len(new) + len(late), len(new) == limit
+
+    def _anything_new(self) -> bool:
+        """A look without the lock: are there events past the progress, or gaps?"""
+        if not self._rasa_events_exist:  # Rasa makes its table when it first starts
+            self._rasa_events_exist = inspect(self._database.engine).has_table("events")
+            if not self._rasa_events_exist:
+                return False
+        with self._database.engine.connect() as connection:
+            newest = connection.scalar(select(func.max(RASA_EVENTS.c.id))) or 0
+            progress = connection.scalar(select(IndexProgress.last_event_id))
+            return newest > progress or connection.scalar(
+                select(func.count()).select_from(IndexGap)) > 0
+
+    @staticmethod
+    def _lock_progress(session: Session) -> int:
+        session.execute(update(IndexProgress).where(IndexProgress.id == PROGRESS_ROW)
+                        .values(last_event_id=IndexProgress.last_event_id))
+        return session.scalar(select(IndexProgress.last_event_id)
+                              .where(IndexProgress.id == PROGRESS_ROW))
+
+    def _add_messages(self, session: Session, messages: List[Message]) -> None:
+        if not messages:
+            return
+        session.execute(self._insert(ConversationMessage.__table__).on_conflict_do_nothing(), [{
+            "event_id": m.event_id, "sender_id": m.sender_id, "timestamp": m.timestamp,
+            "sender": m.sender, "text": m.text,
+            "search_text": m.text.lower() if m.sender in (PATIENT, STAFF_MEMBER) else None,
+            "intent": m.intent, "confidence": m.confidence, "fallback": m.fallback,
+            "source": m.source, "sections": json.dumps(m.sections) if m.sections else None,
+            "staff_name": m.staff_name, "rasa_message_id": m.rasa_message_id,
+        } for m in messages])
+
+    def _summarise(self, session: Session, senders: Set[str]) -> None:
+        """Recount the summaries of these conversations from their messages."""
+        if not senders:
+            return
+        m = ConversationMessage.__table__
+        counts = session.execute(
+            select(m.c.sender_id, func.min(m.c.timestamp).label("started_at"),
+                   func.max(m.c.timestamp).label("last_activity_at"),
+                   func.count().label("message_count"),
+                   func.max(case((m.c.intent == EMERGENCY_INTENT, 1), else_=0)).label("emergency"),
+                   func.max(case((m.c.fallback, 1), else_=0)).label("fallback"),
+                   func.min(case(((m.c.sender == PATIENT) & (m.c.intent != FALLBACK_INTENT),
+                                  m.c.confidence))).label("lowest_confidence"),
+                   func.max(m.c.event_id).label("last_event_id"))
+            .where(m.c.sender_id.in_(senders)).group_by(m.c.sender_id)).all()
+        first_questions = dict(session.execute(
+            select(m.c.sender_id, m.c.text).where(m.c.event_id.in_(
+                select(func.min(m.c.event_id))
+                .where(m.c.sender_id.in_(senders), m.c.sender == PATIENT)
+                .group_by(m.c.sender_id)))).all())
+        summaries = [{
+            "sender_id": row.sender_id, "started_at": row.started_at,
+            "last_activity_at": row.last_activity_at,
+            "first_question": first_questions.get(row.sender_id),
+            "message_count": row.message_count, "emergency": bool(row.emergency),
+            "fallback": bool(row.fallback), "lowest_confidence": row.lowest_confidence,
+            "last_event_id": row.last_event_id,
+        } for row in counts]
+        insert = self._insert(ConversationSummary.__table__)
+        session.execute(insert.on_conflict_do_update(
+            index_elements=["sender_id"],
+            set_={key: insert.excluded[key] for key in summaries[0] if key != "sender_id"},
+        ), summaries)
+
+    def _keep_gaps(self, session: Session, progress: int, new: Sequence[Row],
+                   gaps: Sequence[Row], found: Set[int], limit: int) -> None:
+        now = self._clock()
+        done = [gap.event_id for gap in gaps
+                if gap.event_id in found or as_utc(gap.noticed_at) < now - GAP_WAIT]
+        if done:
+            session.execute(delete(IndexGap).where(IndexGap.event_id.in_(done)))
+        missing = list(_missing_ids(progress, new, now - GAP_WAIT, limit))
+        if missing:
+            session.execute(self._insert(IndexGap.__table__).on_conflict_do_nothing(),
+                            [{"event_id": event_id, "noticed_at": now} for event_id in missing])
+
+
+def _missing_ids(progress: int, new: Sequence[Row], since: datetime,
+                 limit: int) -> Iterable[int]:
+    """Ids skipped just before events stored since `since`: ones that may still
+    be committed. Longer runs of missing ids are deleted events, not late ones."""
+    previous = progress
+    for row in new:
+        skipped = row.id - previous - 1
+        if 0 < skipped <= limit and (row.timestamp or 0) >= since.timestamp():
+            yield from range(previous + 1, row.id)
+        previous = row.id
