@@ -163,6 +163,7 @@ def test_a_callback_request_is_listed_and_marked_done(new_page, stack):
     callback = console.get_by_role("row").filter(has_text=email)
     expect(callback).to_contain_text("Ann Smith")
     expect(callback).to_contain_text("weekday mornings")
+    screenshot(console, "12-console-callbacks")
     callback.get_by_role("button", name="Mark as done").click()
 
     expect(console.get_by_role("status")).to_have_text(
