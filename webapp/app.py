@@ -10,13 +10,17 @@ from fastapi.staticfiles import StaticFiles
 
 from clinic import settings
 from clinic.audit_log import AuditLog
+from clinic.conversation_index import ConversationIndex
+from clinic.conversation_queries import ConversationQueries
 from clinic.database import Database, utc_now
 from clinic.handoff_store import HandoffStore
 from clinic.rasa_api import RasaApi
 from clinic.staff_accounts import StaffAccounts
 from clinic.staff_sessions import StaffSessions
-from webapp import clinic_pages, console_handoffs, staff_api, staff_login, staff_pages
+from webapp import (clinic_pages, console_conversations, console_handoffs, staff_api,
+                    staff_login, staff_pages)
 from webapp.claim_timeouts import watch_claim_timeouts
+from webapp.conversation_indexing import keep_conversations_indexed
 from webapp.security_headers import add_staff_security_headers
 from webapp.staff_auth import install_error_answers
 
@@ -36,17 +40,22 @@ def create_app(clock: Callable[[], datetime] = utc_now) -> FastAPI:
             database, timedelta(minutes=settings.staff_idle_timeout_minutes()), clock)
         app.state.audit_log = AuditLog(database)
         app.state.rasa_api = RasaApi.from_settings()
+        app.state.conversation_index = ConversationIndex(database)
+        app.state.conversation_queries = ConversationQueries(database)
         watcher = asyncio.create_task(
             watch_claim_timeouts(app.state.handoff_store, app.state.rasa_api))
+        indexer = asyncio.create_task(keep_conversations_indexed(app.state.conversation_index))
         yield
         watcher.cancel()
+        indexer.cancel()
         database.engine.dispose()
 
     app = FastAPI(title="Clinic assistant web app", lifespan=lifespan)
     app.middleware("http")(add_staff_security_headers)
     install_error_answers(app)
     for router in (staff_api.router, staff_login.router, staff_pages.router,
-                   console_handoffs.router, clinic_pages.router):
+                   console_handoffs.router, console_conversations.router,
+                   console_conversations.api, clinic_pages.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
