@@ -49,7 +49,7 @@ WIDGET_INSTALLED := widget/node_modules/.installed
 WIDGET_BUILT := webapp/static/widget/widget.js
 
 .PHONY: help install lock validate train widget run add-staff shell test test-conversations test-understanding \
-	test-widget test-pytest evaluate compare-baselines benchmark benchmark-handoff clean
+	test-widget test-pytest evaluate compare-baselines benchmark benchmark-handoff benchmark-console clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -137,6 +137,9 @@ benchmark: train ## Training time, server start time, reply latency p50/p95/p99 
 
 benchmark-handoff: train ## Time from a staff message sent to its arrival in the patient's socket
 	$(PY) -m evaluation.handoff_latency
+
+benchmark-console: install ## Staff console with 10,000 conversations: indexing time, p50/p95 of list, search and transcript pages
+	$(PY) -m evaluation.console_benchmark
 
 test-widget: $(WIDGET_INSTALLED) ## The chat widget's unit tests (node --test)
 	cd widget && npm test

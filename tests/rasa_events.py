@@ -2,9 +2,10 @@
 Rasa's own event classes, saved by Rasa's own SQL tracker store into its
 `events` table, for the tests and the benchmark of the conversation index."""
 import asyncio
+import json
 import logging
 import uuid
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
@@ -18,12 +19,16 @@ logging.getLogger("rasa.core.tracker_store").setLevel(logging.WARNING)
 
 
 def patient(text: str, intent: str, confidence: float = 0.95,
-            message_id: Optional[str] = None, timestamp: Optional[float] = None) -> UserUttered:
-    """A patient's message, as Rasa's NLU left it (intent and ranking)."""
+            message_id: Optional[str] = None, timestamp: Optional[float] = None,
+            runners_up: Sequence[str] = ()) -> UserUttered:
+    """A patient's message, as Rasa's NLU left it: the intent, and a ranking
+    with the other intents (`runners_up`) sharing what confidence is left."""
+    share = (1 - confidence) / len(runners_up) if runners_up else 0
+    ranking = [{"name": intent, "confidence": confidence},
+               *({"name": other, "confidence": share} for other in runners_up)]
     return UserUttered(text, intent={"name": intent, "confidence": confidence},
                        parse_data={"intent": {"name": intent, "confidence": confidence},
-                                   "intent_ranking": [{"name": intent, "confidence": confidence}],
-                                   "entities": [], "text": text},
+                                   "intent_ranking": ranking, "entities": [], "text": text},
                        message_id=message_id or uuid.uuid4().hex, timestamp=timestamp)
 
 
@@ -75,5 +80,21 @@ class RasaEvents:
             tracker.update(event)
         asyncio.run(self.store.save(tracker))
 
+    def save_many(self, conversations: Iterable[Tuple[str, Sequence[Event]]]) -> int:
+        """Store whole conversations at once, each event as the tracker store's
+        save() writes it (for the benchmark's thousands); returns the count."""
+        rows = [_row(sender_id, event) for sender_id, events in conversations
+                for event in events]
+        with self.store.engine.begin() as connection:
+            connection.execute(self.store.SQLEvent.__table__.insert(), rows)
+        return len(rows)
+
     def close(self) -> None:
         self.store.engine.dispose()
+
+
+def _row(sender_id: str, event: Event) -> Dict[str, object]:
+    data = event.as_dict()
+    return {"sender_id": sender_id, "type_name": event.type_name, "timestamp": event.timestamp,
+            "intent_name": (data.get("parse_data") or {}).get("intent", {}).get("name"),
+            "action_name": data.get("name"), "data": json.dumps(data)}
