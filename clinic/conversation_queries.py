@@ -76,6 +76,8 @@ class ConversationQueries:
         """The conversation's messages after event id `after`; None if there is
         no such conversation."""
         message, request = ConversationMessage, HandoffRequest
+        if sender_id != _storable(sender_id):
+            return None
         with self._session() as session:
             row = session.execute(self._summaries(low_confidence)
                                   .where(ConversationSummary.sender_id == sender_id)).first()
@@ -101,10 +103,10 @@ class ConversationQueries:
         conditions = []
         if filters.text:
             conditions.append(summary.sender_id.in_(select(message.sender_id).where(
-                message.search_text.contains(filters.text.lower(), autoescape=True))))
+                message.search_text.contains(_storable(filters.text.lower()), autoescape=True))))
         if filters.intent:
             conditions.append(summary.sender_id.in_(
-                select(message.sender_id).where(message.intent == filters.intent)))
+                select(message.sender_id).where(message.intent == _storable(filters.intent))))
         if filters.active_from:
             conditions.append(summary.last_activity_at >= filters.active_from)
         if filters.active_before:
@@ -112,6 +114,12 @@ class ConversationQueries:
         if filters.flag:
             conditions.append(_flags(low_confidence)[filters.flag])
         return conditions
+
+
+def _storable(text: str) -> str:
+    """Text as the database can hold it: PostgreSQL's text has no NUL character
+    (and refuses a query with one)."""
+    return text.replace("\x00", "")
 
 
 def _flags(low_confidence: float) -> dict:

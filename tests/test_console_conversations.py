@@ -132,6 +132,8 @@ def test_dates_are_the_clinic_s_days(jane, rasa):
     ("flag=purple", "There is no flag 'purple': choose one from the list."),
     ("q=" + "x" * 201, "Please search for at most 200 characters."),
     ("page=0", "There is no page '0': pages are numbered from 1."),
+    ("page=99999999999999999999",
+     "There is no page '99999999999999999999': pages are numbered from 1."),
 ])
 def test_filters_that_cannot_be_used_get_a_polite_answer(jane, query, message):
     page = jane.client.get(f"/staff/conversations?{query}")
@@ -183,7 +185,9 @@ def test_the_api_gives_the_messages_after_the_last_one_shown(jane, rasa):
     later = jane.client.get(f"/api/staff/conversations/p1/messages?after={first['event_id']}")
 
     assert [m["text"] for m in later.json()["messages"]] == ["second"]
-    assert jane.client.get("/api/staff/conversations/p1/messages?after=x").status_code == 400
+    for after in ("x", "-1", "99999999999999999999"):
+        assert jane.client.get(
+            f"/api/staff/conversations/p1/messages?after={after}").status_code == 400
 
 
 def test_an_unknown_conversation_gets_a_polite_404(jane):

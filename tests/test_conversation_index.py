@@ -269,3 +269,11 @@ def test_filters_by_intent_and_by_time(rasa, clinic):
     assert set(clinic.flags(active_before=day)) == {"early", "spanning"}
     assert set(clinic.flags(intent="ask_cost", active_from=day)) == {"late"}
     assert clinic.queries.intents() == ["ask_conditions", "ask_cost", "ask_duration", "greet"]
+
+
+def test_a_nul_character_in_a_search_or_an_id_is_no_error(rasa, clinic):
+    # PostgreSQL refuses text with NUL in a query; nothing stored can hold one.
+    rasa.save("p1", patient("hello", "greet"))
+
+    assert clinic.flags(text="hel\x00lo", intent="gre\x00et") == {"p1": []}
+    assert clinic.transcript("p1\x00") is None

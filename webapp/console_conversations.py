@@ -8,6 +8,7 @@ update the open page. Everything reads the conversation index
 (clinic/conversation_index.py), brought up to date first. Opening a transcript
 is recorded in the audit log (the conversation's id, never its text).
 """
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import List, Optional
@@ -99,11 +100,14 @@ def _day(value: str, name: str) -> Optional[date]:
 
 
 def _midnight(day: Optional[date]) -> Optional[datetime]:
-    """The start of `day` in the clinic's time zone."""
+    """The start of `day` in the clinic's time zone (None: no limit)."""
     if day is None:
         return None
     zone = settings.opening_hours().time_zone
-    return datetime.combine(day, time(), tzinfo=zone).astimezone(timezone.utc)
+    try:
+        return datetime.combine(day, time(), tzinfo=zone).astimezone(timezone.utc)
+    except OverflowError:  # the first day of year 1, east of UTC: no limit either
+        return None
 
 
 def queries(request: Request) -> ConversationQueries:
@@ -224,7 +228,7 @@ def transcript_api(sender_id: str, after: str = "0",
                    log: AuditLog = Depends(audit)) -> dict:
     """The conversation's summary, its messages after event id `after` (all
     of them by default), and its handoff events."""
-    if not after.isdigit():
+    if not re.fullmatch(r"[0-9]{1,18}", after):
         raise HTTPException(400, f"after must be an event id (a whole number), not {after!r}.")
     transcript = _transcript(reader, sender_id, int(after))
     if int(after) == 0:  # the whole conversation was read

@@ -1,5 +1,6 @@
 """The staff console's pages: home (what the account's role can reach) and,
-for admins, the audit log. The handoff and conversation pages come later."""
+for admins, the audit log. The handoff and conversation pages have modules of
+their own (console_handoffs.py, console_conversations.py)."""
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 
@@ -7,11 +8,13 @@ from clinic.staff_sessions import LoggedIn
 from webapp.staff_auth import require_role
 from webapp.templating import templates
 
+LAST_PAGE = 1_000_000  # beyond any list; keeps the offset within the databases' integers
+
 router = APIRouter(prefix="/staff")
 
 
 def page_number(page: str) -> int:
-    if not page.isdigit() or int(page) < 1:
+    if not (page.isascii() and page.isdigit() and 1 <= int(page) <= LAST_PAGE):
         raise HTTPException(400, f"There is no page {page!r}: pages are numbered from 1.")
     return int(page)
 
