@@ -92,7 +92,7 @@ def conversation(rng: random.Random, number: int,
                        ActionExecuted("utter_emergency", timestamp=at),
                        response("utter_emergency", "This may be an emergency. Please call your "
                                 "local emergency number now.", at)]
-        elif handoff and turn == TURNS - 2:
+        elif handoff and turn == TURNS - 1:
             events += [patient("Can I talk to a nurse please?", "request_human", confidence,
                                timestamp=at, runners_up=others),
                        ActionExecuted("action_hand_over_to_staff", timestamp=at),
@@ -124,12 +124,17 @@ def seed(database_url: str, conversations: int) -> Tuple[int, List[str], float]:
             stored += rasa.save_many((sender_id, events) for sender_id, events, _ in batch)
             senders += [sender_id for sender_id, _, _ in batch]
             with database.session() as session:
-                session.add_all(_handoff_request(sender_id, events[-1].timestamp, status)
+                session.add_all(_handoff_request(sender_id, _asked_for_staff(events), status)
                                 for sender_id, events, status in batch if status)
     finally:
         rasa.close()
         database.engine.dispose()
     return stored, senders, time.perf_counter() - began
+
+
+def _asked_for_staff(events: Sequence[Event]) -> float:
+    return next(event.timestamp for event in events
+                if getattr(event, "intent_name", None) == "request_human")
 
 
 def _handoff_request(sender_id: str, at: float, status: str) -> HandoffRequest:
