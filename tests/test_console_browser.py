@@ -123,6 +123,14 @@ def test_a_nurse_takes_over_a_waiting_patient_s_chat_and_hands_it_back(new_page,
     assert outline != "none", "the focused reply box shows no focus outline"
     screenshot(console, "11-console-claimed-request")
 
+    # The whole conversation, with the patient's newer messages, in a tab of its own.
+    with console.context.expect_page() as opened:
+        request.get_by_role("link", name="Read the whole conversation").click()
+    transcript = opened.value
+    expect(transcript.get_by_text("Clinic staff · Nurse Ada")).to_be_visible()
+    expect(transcript.get_by_text("crushing chest pain")).to_be_visible()
+    transcript.close()
+
     before = widget.messages("assistant").count()
     request.get_by_role("button", name="Hand back to the assistant").click()
     expect(widget.next_reply("assistant", before)).to_contain_text("automated assistant again")

@@ -18,6 +18,7 @@ from clinic.rasa_api import RasaApi
 from clinic.staff import Staff
 from clinic.staff_sessions import LoggedIn
 from webapp import staff_api
+from webapp.console_conversations import transcript_url
 from webapp.staff_api import audit, current_staff, rasa, store
 from webapp.staff_auth import require_role
 from webapp.templating import templates
@@ -39,7 +40,7 @@ def queue_page(request: Request, login: LoggedIn = Depends(require_role("staff")
                handoffs: HandoffStore = Depends(store)) -> Response:
     return templates.TemplateResponse(request, "staff/handoffs.html", {
         "login": login, "requests": handoffs.active_requests(),
-        "max_reply": staff_api.MAX_MESSAGE_LENGTH})
+        "max_reply": staff_api.MAX_MESSAGE_LENGTH, "transcript_url": transcript_url})
 
 
 @router.post("/handoffs/{request_id:int}/claim")

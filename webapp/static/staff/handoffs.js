@@ -54,6 +54,8 @@
     row.classList.toggle('request--urgent', request.urgent);
     field(row, 'badge').hidden = !request.urgent;
     field(row, 'reason').textContent = request.reason;
+    // As console_conversations.transcript_url makes it.
+    field(row, 'transcript').href = `/staff/conversations/${encodeURIComponent(request.conversation_id)}`;
     const waiting = field(row, 'waiting');
     waiting.dataset.since = request.created_at;
     waiting.dataset.until = request.claimed_at || '';
