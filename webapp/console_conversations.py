@@ -27,6 +27,7 @@ from webapp.staff_api import audit
 from webapp.staff_auth import require_role
 from webapp.staff_pages import page_number
 from webapp.templating import clinic_time, templates
+from webapp.transcript_annotations import annotation_panel
 
 MAX_SEARCH_LENGTH = 200
 FLAG_LABELS = {"emergency": "Emergency", "urgent": "Urgent",
@@ -205,6 +206,7 @@ def transcript_page(request: Request, sender_id: str,
         key=lambda entry: datetime.fromisoformat(entry["at"]))
     return templates.TemplateResponse(request, "staff/conversation.html", {
         "login": login, **shown, "entries": entries,
+        "annotations": annotation_panel(request, login, sender_id),
         "api_url": f"/api{transcript_url(sender_id)}/messages",
         "time_zone": settings.opening_hours().time_zone})
 
