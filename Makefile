@@ -49,7 +49,8 @@ WIDGET_INSTALLED := widget/node_modules/.installed
 WIDGET_BUILT := webapp/static/widget/widget.js
 
 .PHONY: help install lock validate train widget run add-staff shell test test-conversations test-understanding \
-	test-widget test-pytest evaluate compare-baselines benchmark benchmark-handoff benchmark-console clean
+	test-widget test-pytest evaluate compare-baselines benchmark benchmark-handoff benchmark-console clean \
+	export-annotations
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -76,6 +77,9 @@ validate: install ## Check documents, NLU data, stories and domain
 	$(PY) -m clinic.content_check
 	$(PY) -m clinic.training_data_check
 	$(BIN)/rasa data validate --domain domain --fail-on-warnings
+
+export-annotations: install ## Add staff annotations to the training data (data/nlu/annotations.yml); new topics to results/new_topics.csv
+	$(PY) -m clinic.export_annotations
 
 train: install ## Train a model unless one matching the current data and config exists
 	$(PY) -m clinic.model_build ensure

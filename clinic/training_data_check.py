@@ -71,13 +71,23 @@ def shared_between_intents(examples: List[Example]) -> List[str]:
     ]
 
 
+def _nearly_the_same_words(a: FrozenSet[str], b: FrozenSet[str]) -> bool:
+    return len(a) >= 4 and len(b) >= 4 and len(a & b) / len(a | b) >= NEAR_DUPLICATE_SIMILARITY
+
+
+def near_duplicate(first: str, second: str) -> bool:
+    """Almost the same words, as near_duplicates() counts them."""
+    return _nearly_the_same_words(frozenset(normalise(first).split()),
+                                  frozenset(normalise(second).split()))
+
+
 def near_duplicates(examples: List[Example]) -> List[str]:
     words: List[Tuple[Example, FrozenSet[str]]] = [
         (example, frozenset(normalise(example[1]).split())) for example in examples
     ]
     problems = []
     for (first, a), (second, b) in itertools.combinations(words, 2):
-        if len(a) >= 4 and len(b) >= 4 and len(a & b) / len(a | b) >= NEAR_DUPLICATE_SIMILARITY:
+        if _nearly_the_same_words(a, b):
             problems.append(
                 f"near-duplicates: '{first[1]}' ({first[0]}) and '{second[1]}' ({second[0]})"
             )

@@ -20,15 +20,17 @@ logging.getLogger("rasa.core.tracker_store").setLevel(logging.WARNING)
 
 def patient(text: str, intent: str, confidence: float = 0.95,
             message_id: Optional[str] = None, timestamp: Optional[float] = None,
-            runners_up: Sequence[str] = ()) -> UserUttered:
+            runners_up: Sequence[str] = (), entities: Sequence[dict] = ()) -> UserUttered:
     """A patient's message, as Rasa's NLU left it: the intent, and a ranking
-    with the other intents (`runners_up`) sharing what confidence is left."""
+    with the other intents (`runners_up`) sharing what confidence is left;
+    the entities it found, if any."""
     share = (1 - confidence) / len(runners_up) if runners_up else 0
     ranking = [{"name": intent, "confidence": confidence},
                *({"name": other, "confidence": share} for other in runners_up)]
     return UserUttered(text, intent={"name": intent, "confidence": confidence},
                        parse_data={"intent": {"name": intent, "confidence": confidence},
-                                   "intent_ranking": ranking, "entities": [], "text": text},
+                                   "intent_ranking": ranking, "entities": list(entities),
+                                   "text": text},
                        message_id=message_id or uuid.uuid4().hex, timestamp=timestamp)
 
 
