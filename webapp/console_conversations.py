@@ -10,8 +10,8 @@ is recorded in the audit log (the conversation's id, never its text).
 """
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
-from typing import List, Optional
+from datetime import date, datetime, timedelta
+from typing import List
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
@@ -23,6 +23,7 @@ from clinic.audit_log import AuditLog
 from clinic.conversation_queries import (FLAGS, ConversationFilters, ConversationQueries,
                                          Transcript)
 from clinic.staff_sessions import LoggedIn
+from webapp.clinic_days import BadFilter, clinic_midnight, parse_day
 from webapp.staff_api import audit
 from webapp.staff_auth import require_role
 from webapp.staff_pages import page_number
@@ -49,10 +50,6 @@ router = APIRouter(prefix="/staff")
 api = APIRouter(prefix="/api/staff")
 
 
-class BadFilter(ValueError):
-    """A filter of the list that can't be used; its text says why, politely."""
-
-
 @dataclass(frozen=True)
 class ListRequest:
     """The list's query string, as typed: shown again in the form."""
@@ -69,12 +66,13 @@ class ListRequest:
             raise BadFilter(f"Please search for at most {MAX_SEARCH_LENGTH} characters.")
         if self.flag and self.flag not in FLAGS:
             raise BadFilter(f"There is no flag {self.flag!r}: choose one from the list.")
-        first, last = _day(self.date_from, "From"), _day(self.date_to, "To")
+        first, last = parse_day(self.date_from, "From"), parse_day(self.date_to, "To")
         if first and last and first > last:
             raise BadFilter("The From date is after the To date.")
         return ConversationFilters(
-            text=text, active_from=_midnight(first),
-            active_before=_midnight(last + timedelta(days=1)) if last and last < date.max else None,
+            text=text, active_from=clinic_midnight(first),
+            active_before=(clinic_midnight(last + timedelta(days=1)) if last and last < date.max
+                           else None),
             flag=self.flag or None, intent=self.intent.strip() or None)
 
     def url(self, page: int) -> str:
@@ -89,26 +87,6 @@ def list_request(q: str = "", date_from: str = Query("", alias="from"),
                  date_to: str = Query("", alias="to"), flag: str = "", intent: str = "",
                  page: str = "1") -> ListRequest:
     return ListRequest(q, date_from, date_to, flag, intent, page)
-
-
-def _day(value: str, name: str) -> Optional[date]:
-    if not value.strip():
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise BadFilter(f"The {name} date {value!r} is not a date like 2024-06-30.") from None
-
-
-def _midnight(day: Optional[date]) -> Optional[datetime]:
-    """The start of `day` in the clinic's time zone (None: no limit)."""
-    if day is None:
-        return None
-    zone = settings.opening_hours().time_zone
-    try:
-        return datetime.combine(day, time(), tzinfo=zone).astimezone(timezone.utc)
-    except OverflowError:  # the first day of year 1, east of UTC: no limit either
-        return None
 
 
 def queries(request: Request) -> ConversationQueries:
