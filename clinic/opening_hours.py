@@ -1,10 +1,15 @@
 """When the clinic's staff can join a chat (settings/clinic.yml, opening_hours)."""
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Dict, FrozenSet, Optional, Tuple
 from zoneinfo import ZoneInfo
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def day_start(day: date, zone: ZoneInfo) -> datetime:
+    """When `day` begins in the time zone `zone` (its midnight), in UTC."""
+    return datetime.combine(day, time(), tzinfo=zone).astimezone(timezone.utc)
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,11 @@
 """Dates typed into the staff console's forms (YYYY-MM-DD, as an <input
 type="date"> sends them) and the clinic's days they mean: a day begins at
 midnight in the clinic's time zone (settings/clinic.yml)."""
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime
 from typing import Optional
 
 from clinic import settings
+from clinic.opening_hours import day_start
 
 
 class BadFilter(ValueError):
@@ -25,8 +26,7 @@ def clinic_midnight(day: Optional[date]) -> Optional[datetime]:
     """The start of `day` in the clinic's time zone, in UTC (None: no limit)."""
     if day is None:
         return None
-    zone = settings.opening_hours().time_zone
     try:
-        return datetime.combine(day, time(), tzinfo=zone).astimezone(timezone.utc)
+        return day_start(day, settings.opening_hours().time_zone)
     except OverflowError:  # the first day of year 1, east of UTC: no limit either
         return None
