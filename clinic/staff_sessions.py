@@ -6,6 +6,12 @@ Each session has its own CSRF token for the pages' forms and the API's
 `X-CSRF-Token` header. A session ends at logout, after the idle timeout
 (STAFF_IDLE_TIMEOUT_MINUTES), 12 hours after login however active, and when its
 account is disabled or its password reset.
+
+Only what staff do counts as activity: a page's background refresh (see
+webapp/staff_auth.py) checks the session without marking it as used, so an
+open page that updates itself does not keep an unattended screen logged in.
+A session that ended after the idle timeout stays in the table, refused, until
+the next login clears it: every page still open can say why it stopped.
 """
 import hashlib
 import secrets
@@ -63,8 +69,9 @@ class StaffSessions:
                                      created_at=now, last_seen_at=now))
         return token
 
-    def find(self, token: str) -> Optional[LoggedIn]:
-        """The session's staff member, if it is still valid; marks it as just used."""
+    def find(self, token: str, activity: bool = True) -> Optional[LoggedIn]:
+        """The session's staff member, if it is still valid; for `activity` (not
+        a background refresh), marks it as just used."""
         now = self._clock()
         with self._session() as session:
             found = session.execute(
@@ -75,15 +82,27 @@ class StaffSessions:
             if found is None:
                 return None
             staff_session, account = found
+            if self._idle(staff_session, now):
+                return None
             created = as_utc(staff_session.created_at)
             if (not account.active
                     or created < as_utc(account.password_changed_at)
-                    or now - as_utc(staff_session.last_seen_at) > self._idle_timeout
                     or now - created > ABSOLUTE_LIFETIME):
                 session.delete(staff_session)
                 return None
-            staff_session.last_seen_at = now
+            if activity:
+                staff_session.last_seen_at = now
             return LoggedIn(account.as_staff(), staff_session.csrf_token)
+
+    def ended_idle(self, token: str) -> bool:
+        """Whether the token's session ended after the idle timeout."""
+        with self._session() as session:
+            staff_session = session.scalars(
+                select(StaffSession).where(StaffSession.token_hash == _hash(token))).first()
+            return staff_session is not None and self._idle(staff_session, self._clock())
+
+    def _idle(self, staff_session: StaffSession, now: datetime) -> bool:
+        return now - as_utc(staff_session.last_seen_at) > self._idle_timeout
 
     def end(self, token: str) -> None:
         with self._session() as session:

@@ -10,6 +10,8 @@ from tests.staff_console import PASSWORD, alert, clock, console, hidden_csrf  # 
 WRONG = "That username and password don't match an account. Please try again."
 LOCKED = ("This account is locked for a while after too many failed logins. "
           "Please try again later, or ask an admin to unlock it.")
+BACKGROUND = {"X-Background-Refresh": "1"}  # what the pages' polling sends (live.js)
+IDLE = {"detail": "You were logged off after 15 minutes without activity.", "reason": "idle"}
 
 
 def test_a_staff_member_logs_in_and_reaches_the_console(console):
@@ -121,6 +123,42 @@ def test_staff_are_logged_out_after_15_minutes_without_activity(console, clock):
     page = console.client.get("/staff/", follow_redirects=False)
     assert (page.status_code, page.headers["location"]) == (303, "/staff/login")
     assert "logged out after 15 minutes without activity" in console.client.get("/staff/login").text
+
+
+def test_a_page_that_updates_itself_does_not_keep_an_unattended_session_alive(
+        console, clock):
+    console.add("jane")
+    console.log_in("jane")
+
+    for _ in range(7):  # an open queue and an open list, polling
+        clock.advance(minutes=2)
+        for api in ("/api/staff/handoffs", "/api/staff/conversations"):
+            assert console.client.get(api, headers=BACKGROUND).status_code == 200
+    clock.advance(minutes=1, seconds=1)
+
+    # Each open page hears why it stops, and the console asks for a new login.
+    for api in ("/api/staff/handoffs", "/api/staff/conversations"):
+        answer = console.client.get(api, headers=BACKGROUND)
+        assert (answer.status_code, answer.json()) == (401, IDLE)
+    assert not console.is_logged_in()
+
+
+def test_page_loads_and_actions_count_as_activity_between_background_refreshes(
+        console, clock):
+    console.add("jane")
+    console.log_in("jane")
+    csrf = console.csrf()
+
+    clock.advance(minutes=14)
+    assert console.client.get("/staff/handoffs").status_code == 200  # a page load
+    clock.advance(minutes=14)
+    claim = console.client.post("/api/staff/handoffs/1/claim", headers={"X-CSRF-Token": csrf})
+    assert claim.status_code == 404  # a click that posts (there is no request 1)
+    clock.advance(minutes=14)
+    assert console.client.get("/api/staff/handoffs", headers=BACKGROUND).status_code == 200
+    clock.advance(minutes=1, seconds=1)  # 15 minutes after the click
+
+    assert console.client.get("/api/staff/handoffs", headers=BACKGROUND).json() == IDLE
 
 
 def test_a_session_ends_12_hours_after_login_however_active(console, clock):

@@ -4,7 +4,12 @@
 browser's session (the `clinic_staff_session` cookie, see
 clinic/staff_sessions.py), checks the session's CSRF token on every
 state-changing request, and the account's role. Not logged in: pages redirect
-to the login page, the API answers 401; the wrong role gets 403.
+to the login page, the API answers 401 (saying so when the session ended after
+the idle timeout); the wrong role gets 403.
+
+A request with the header `X-Background-Refresh: 1` (the pages' polling,
+static/staff/live.js) is not activity: it needs a valid session but does not
+keep it alive, so the idle timeout logs off an unattended open page too.
 """
 import hmac
 from typing import Callable, Optional
@@ -20,6 +25,7 @@ from webapp.templating import templates
 
 SESSION_COOKIE = "clinic_staff_session"
 CSRF_HEADER = "X-CSRF-Token"
+BACKGROUND_HEADER = "X-Background-Refresh"
 CSRF_FIELD = "csrf"
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -52,11 +58,21 @@ def clear_session_cookie(response: Response) -> None:
 
 def logged_in(request: Request) -> Optional[LoggedIn]:
     token = request.cookies.get(SESSION_COOKIE)
-    return request.app.state.staff_sessions.find(token) if token else None
+    if not token:
+        return None
+    background = request.headers.get(BACKGROUND_HEADER) == "1"
+    return request.app.state.staff_sessions.find(token, activity=not background)
+
+
+def _ended_idle(request: Request) -> bool:
+    token = request.cookies.get(SESSION_COOKIE)
+    return bool(token) and request.app.state.staff_sessions.ended_idle(token)
 
 
 class LoginRequired(Exception):
-    pass
+    def __init__(self, idle: bool) -> None:
+        super().__init__()
+        self.idle = idle  # the session ended after the idle timeout
 
 
 async def _check_csrf(request: Request, expected: str) -> None:
@@ -71,7 +87,7 @@ def require_role(role: str) -> Callable:
     async def logged_in_with_role(request: Request) -> LoggedIn:
         login = logged_in(request)
         if login is None:
-            raise LoginRequired()
+            raise LoginRequired(idle=_ended_idle(request))
         if request.method in STATE_CHANGING:
             await _check_csrf(request, login.csrf_token)
         if not login.staff.has_role(role):
@@ -82,9 +98,13 @@ def require_role(role: str) -> Callable:
 
 
 async def _login_required(request: Request, error: LoginRequired) -> Response:
-    if is_staff_api(request.url.path):
-        return JSONResponse({"detail": "Please log in to the staff console first."}, 401)
-    return RedirectResponse("/staff/login", 303)
+    if not is_staff_api(request.url.path):
+        return RedirectResponse("/staff/login", 303)
+    if error.idle:
+        minutes = f"{settings.staff_idle_timeout_minutes():g}"
+        return JSONResponse({"detail": f"You were logged off after {minutes} minutes without "
+                                       "activity.", "reason": "idle"}, 401)
+    return JSONResponse({"detail": "Please log in to the staff console first."}, 401)
 
 
 async def _http_error(request: Request, error: StarletteHTTPException) -> Response:
