@@ -6,13 +6,18 @@ one Playwright downloads: CI and a newcomer's machine run the same thing.
 """
 import os
 import shutil
+from datetime import timedelta
 from pathlib import Path
 from typing import Iterator
 
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from sqlalchemy import select, update
 
+from clinic.database import Database, utc_now
 from clinic.local_servers import Stack, add_staff_account
 from clinic.settings import PROJECT_ROOT
+from clinic.staff_accounts import StaffAccount
+from clinic.staff_sessions import StaffSession
 from tests.services import unavailable
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -47,6 +52,20 @@ def log_in(page: Page, stack: Stack, name: str, role: str = "staff") -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", name=f"Hello, {name}")).to_be_visible()
+
+
+def idle_for(stack: Stack, name: str, minutes: float) -> None:
+    """As if the staff member `name` had done nothing on the console for
+    `minutes`: their sessions were last used that long ago."""
+    database = Database(stack.database_url)
+    try:
+        with database.session() as session:
+            session.execute(update(StaffSession).where(StaffSession.staff_id.in_(
+                select(StaffAccount.id).where(StaffAccount.display_name == name)))
+                .values(last_seen_at=utc_now() - timedelta(minutes=minutes))
+                .execution_options(synchronize_session=False))
+    finally:
+        database.engine.dispose()
 
 
 class ChatWidget:

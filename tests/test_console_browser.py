@@ -9,7 +9,7 @@ from typing import Callable, Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser import ChatWidget, chromium, log_in, screenshot
+from tests.browser import ChatWidget, chromium, idle_for, log_in, screenshot
 from tests.test_handoff_e2e import callback_form
 
 # Counts the tones the page plays (headless Chromium has nobody to hear them).
@@ -158,6 +158,31 @@ def test_patient_text_in_the_queue_is_shown_as_text_and_never_runs(new_page, sta
     request.get_by_role("button", name="Claim").click()
     request.get_by_role("button", name="Hand back to the assistant").click()
     expect(request).to_have_count(0)
+
+
+def test_an_unattended_queue_is_logged_off_and_shows_no_patient_message(new_page, stack):
+    console = new_page()
+    log_in(console, stack, "Nurse Ida")
+    console.goto(f"{stack.web_url}/staff/handoffs")
+    marker = uuid.uuid4().hex[:6]
+    patient_asks_for_staff(new_page(), stack, f"Hi, I'm Ivy {marker}. Does it help knees?")
+    request = console.locator(".request", has_text=marker)
+    expect(request).to_be_visible()
+    request_id = request.get_attribute("data-request-id")
+
+    # Nobody touched the page for 16 minutes: its own updates don't count.
+    idle_for(stack, "Nurse Ida", minutes=16)
+
+    expect(console.get_by_role("alert")).to_have_text(
+        "You were logged off after 15 minutes without activity. Log in again")
+    expect(console.get_by_role("link", name="Log in again")).to_have_attribute(
+        "href", "/staff/login")
+    expect(console.get_by_role("heading", name="Handoff queue")).to_be_visible()
+    assert marker not in console.content()
+    assert console.title() == "Logged off · Clinic staff console"
+
+    for action in ("claim", "hand-back"):  # the request is still there for other staff
+        assert stack.staff("POST", f"/handoffs/{request_id}/{action}")[0] == 200
 
 
 def test_a_callback_request_is_listed_and_marked_done(new_page, stack):

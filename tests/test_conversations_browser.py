@@ -120,6 +120,7 @@ def test_a_logged_out_browser_reaches_no_conversation_page_or_api(new_page, stac
     other_tab = console.context.new_page()
     other_tab.goto(f"{stack.web_url}/staff/")
     other_tab.get_by_role("button", name="Log out").click()
-    expect(console.get_by_text("You have been logged out, so this page no longer updates.")
-           ).to_be_visible(timeout=LIVE)
+    expect(console.get_by_role("alert")).to_have_text(
+        "You have been logged out, so this page no longer updates. Log in again", timeout=LIVE)
     expect(console.get_by_role("link", name="Log in again")).to_be_visible()
+    expect(console.locator("main table, main tr")).to_have_count(0)  # no patient's words
