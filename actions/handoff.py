@@ -22,6 +22,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.clinic_database import handoff_store
 from actions.tracker_intents import latest_intent, user_intents
 from clinic import settings
+from clinic.button_titles import ButtonTitles, buttons_of
 from clinic.database import utc_now
 from clinic.rasa_api import RasaApi
 
@@ -44,12 +45,28 @@ _pending_tasks: set = set()
 
 def conversation_summary(tracker: Tracker) -> Dict[str, Any]:
     """What staff read first: the patient's last messages and the topics discussed."""
-    said = [e for e in tracker.events if e.get("event") == "user" and e.get("text")]
     topics = [intent for intent in user_intents(tracker) if intent.startswith("ask_")]
     return {
-        "last_messages": [e["text"] for e in said[-MESSAGES_IN_SUMMARY:]],
+        "last_messages": _patient_messages(tracker.events)[-MESSAGES_IN_SUMMARY:],
         "topics": list(dict.fromkeys(topics)),
     }
+
+
+def _patient_messages(events: List[Dict[str, Any]]) -> List[str]:
+    """What the patient said, oldest first, as staff read it: a button click as
+    the button's title, and a message Rasa's two-stage fallback stored again
+    (with the same message id) once."""
+    titles, seen, said = ButtonTitles(), set(), []
+    for event in events:
+        if event.get("event") == "bot":
+            titles.offer(buttons_of(event.get("data")))
+        elif event.get("event") == "user" and event.get("text"):
+            message_id = event.get("message_id")
+            if message_id and message_id in seen:
+                continue
+            seen.add(message_id)
+            said.append(titles.title_of(event["text"]) or event["text"])
+    return said
 
 
 def handoff_reason(tracker: Tracker) -> str:

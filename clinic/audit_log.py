@@ -6,9 +6,9 @@ PostgreSQL). Details never hold the text of a patient's or staff member's messag
 """
 import json
 from dataclasses import dataclass
-from typing import List, Optional
+from typing import Dict, List, Optional
 
-from sqlalchemy import DDL, Column, DateTime, Integer, String, Text, event, select
+from sqlalchemy import DDL, Column, DateTime, Integer, String, Text, event, func, select
 
 from clinic.database import Base, Database, iso, utc_now
 from clinic.staff import Staff
@@ -84,6 +84,13 @@ class AuditLog:
     def record_view(self, staff: Staff, target_type: str, target_id: object) -> None:
         """A staff member opened a record, e.g. a conversation's transcript."""
         self.record("viewed", staff, target_type, target_id)
+
+    def last_logins(self) -> Dict[int, str]:
+        """When each staff member last logged in: staff id to time (ISO 8601)."""
+        with self._session() as session:
+            return {staff_id: iso(at) for staff_id, at in session.execute(
+                select(AuditEntry.staff_id, func.max(AuditEntry.at))
+                .where(AuditEntry.action == "login").group_by(AuditEntry.staff_id))}
 
     def page(self, number: int) -> AuditPage:
         """Page `number` (from 1) of the log, PAGE_SIZE entries, newest first."""

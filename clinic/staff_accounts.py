@@ -10,7 +10,8 @@ argon2id password hash (clinic/passwords.py), and lock-out after failed logins.
 
 `add` and `reset-password` ask for the password twice on a terminal, or read it
 from the first line of standard input otherwise (for scripts). Every change is
-recorded in the audit log.
+recorded in the audit log. Admins make the same changes on the staff console's
+accounts page (webapp/console_accounts.py).
 """
 import argparse
 import getpass
@@ -106,8 +107,9 @@ class StaffAccounts:
     def accounts(self) -> List[dict]:
         with self._session() as session:
             return [{
-                "username": account.username, "display_name": account.display_name,
-                "role": account.role, "active": account.active,
+                "id": account.id, "username": account.username,
+                "display_name": account.display_name, "role": account.role,
+                "active": account.active,
                 "locked_until": iso(self._lock_end(account)),
                 "created_at": iso(account.created_at),
             } for account in session.scalars(select(StaffAccount).order_by(StaffAccount.username))]
@@ -185,13 +187,18 @@ class StaffAccounts:
         return account
 
 
+def same_password_twice(password: str, again: str) -> str:
+    """The new password, when it was typed the same both times."""
+    if again != password:
+        raise ValueError("the two passwords differ; nothing was changed")
+    return password
+
+
 def _new_password() -> str:
     if not sys.stdin.isatty():
         return sys.stdin.readline().rstrip("\r\n")
-    password = getpass.getpass("Password (at least 12 characters): ")
-    if getpass.getpass("The same password again: ") != password:
-        raise ValueError("the two passwords differ; nothing was changed")
-    return password
+    return same_password_twice(getpass.getpass("Password (at least 12 characters): "),
+                               getpass.getpass("The same password again: "))
 
 
 def _arguments(arguments: List[str]) -> argparse.Namespace:
@@ -226,42 +233,68 @@ def _print_accounts(accounts: List[dict]) -> None:
               f"{account['display_name']}")
 
 
-# Each command changes an account; it returns the audit log's action and
-# details, and what to tell the admin.
-def _add(accounts: StaffAccounts, args: argparse.Namespace) -> Tuple[str, dict, str]:
-    staff = accounts.add(args.username, args.name, args.role, _new_password())
+# Each change of an account, on the command line as in the staff console
+# (webapp/console_accounts.py): it returns the audit log's action and details
+# (never a password), and what to tell the admin.
+def _add(accounts: StaffAccounts, username: str, display_name: str, role: str,
+         password: str) -> Tuple[str, dict, str]:
+    staff = accounts.add(username, display_name, role, password)
     return ("account_added", {"role": staff.role},
             f"Added {staff.role} account {staff.username!r} ({staff.display_name}).")
 
 
-def _set_role(accounts: StaffAccounts, args: argparse.Namespace) -> Tuple[str, dict, str]:
-    accounts.set_role(args.username, args.role)
-    return "role_changed", {"role": args.role}, f"{args.username!r} is now {args.role}."
+def _set_role(accounts: StaffAccounts, username: str, role: str) -> Tuple[str, dict, str]:
+    accounts.set_role(username, role)
+    return "role_changed", {"role": role}, f"{username!r} is now {role}."
 
 
-def _reset_password(accounts: StaffAccounts, args: argparse.Namespace) -> Tuple[str, dict, str]:
-    accounts.account(args.username)  # an unknown name fails before the prompt
-    accounts.reset_password(args.username, _new_password())
-    return "password_reset", {}, f"New password set for {args.username!r}; its sessions have ended."
+def _reset_password(accounts: StaffAccounts, username: str,
+                    password: str) -> Tuple[str, dict, str]:
+    accounts.reset_password(username, password)
+    return "password_reset", {}, f"New password set for {username!r}; its sessions have ended."
 
 
-def _unlock(accounts: StaffAccounts, args: argparse.Namespace) -> Tuple[str, dict, str]:
-    accounts.unlock(args.username)
-    return "account_unlocked", {}, f"Unlocked {args.username!r}."
+def _unlock(accounts: StaffAccounts, username: str) -> Tuple[str, dict, str]:
+    accounts.unlock(username)
+    return "account_unlocked", {}, f"Unlocked {username!r}."
 
 
-def _disable(accounts: StaffAccounts, args: argparse.Namespace) -> Tuple[str, dict, str]:
-    accounts.set_active(args.username, False)
-    return "account_disabled", {}, f"Disabled {args.username!r}: it can no longer log in."
+def _disable(accounts: StaffAccounts, username: str) -> Tuple[str, dict, str]:
+    accounts.set_active(username, False)
+    return "account_disabled", {}, f"Disabled {username!r}: it can no longer log in."
 
 
-def _enable(accounts: StaffAccounts, args: argparse.Namespace) -> Tuple[str, dict, str]:
-    accounts.set_active(args.username, True)
-    return "account_enabled", {}, f"Enabled {args.username!r}."
+def _enable(accounts: StaffAccounts, username: str) -> Tuple[str, dict, str]:
+    accounts.set_active(username, True)
+    return "account_enabled", {}, f"Enabled {username!r}."
 
 
 CHANGES = {"add": _add, "set-role": _set_role, "reset-password": _reset_password,
            "unlock": _unlock, "disable": _disable, "enable": _enable}
+
+
+def change(accounts: StaffAccounts, audit: AuditLog, command: str, username: str,
+           by: Optional[Staff] = None, **values: str) -> str:
+    """Make one of the CHANGES to an account and record it in the audit log, as
+    made by the admin `by` in the staff console, or else on the command line.
+    Returns what to tell the admin. Raises ValueError or AccountNotFound, saying
+    what is wrong, having changed nothing."""
+    action, details, done = CHANGES[command](accounts, username, **values)
+    audit.record(action, by, target_type="staff_account", target_id=normal_username(username),
+                 details={"via": "staff console" if by else "command line", **details})
+    return done
+
+
+def _values(accounts: StaffAccounts, args: argparse.Namespace) -> dict:
+    """The command's values besides the username; asks for the password it needs."""
+    if args.command == "add":
+        return {"display_name": args.name, "role": args.role, "password": _new_password()}
+    if args.command == "set-role":
+        return {"role": args.role}
+    if args.command == "reset-password":
+        accounts.account(args.username)  # an unknown name fails before the prompt
+        return {"password": _new_password()}
+    return {}
 
 
 def main(arguments: List[str]) -> int:
@@ -272,13 +305,11 @@ def main(arguments: List[str]) -> int:
         _print_accounts(accounts.accounts())
         return 0
     try:
-        action, details, done = CHANGES[args.command](accounts, args)
+        done = change(accounts, AuditLog(database), args.command, args.username,
+                      **_values(accounts, args))
     except (ValueError, LookupError) as error:
         print(f"ERROR {error}", file=sys.stderr)
         return 1
-    AuditLog(database).record(action, target_type="staff_account",
-                              target_id=normal_username(args.username),
-                              details={"via": "command line", **details})
     print(done)
     return 0
 

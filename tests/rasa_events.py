@@ -7,6 +7,7 @@ import logging
 import uuid
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
+from rasa.core.actions.action import create_bot_utterance
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (ActionExecuted, BotUttered, Event, SlotSet,
@@ -47,6 +48,23 @@ def answer(text: str, sections: Sequence[str], timestamp: Optional[float] = None
 def response(name: str, text: str, timestamp: Optional[float] = None) -> BotUttered:
     """One of the domain's responses (utter_...)."""
     return BotUttered(text, data={}, metadata={"utter_action": name}, timestamp=timestamp)
+
+
+def offer(name: str, text: str, buttons: Sequence[Tuple[str, str]],
+          timestamp: Optional[float] = None) -> BotUttered:
+    """A response with buttons, each (title, payload), as Rasa makes it from
+    the message an action or response sends."""
+    event = create_bot_utterance({
+        "text": text, "buttons": [{"title": title, "payload": payload}
+                                  for title, payload in buttons], "utter_action": name})
+    if timestamp is not None:
+        event.timestamp = timestamp
+    return event
+
+
+def click(payload: str, timestamp: Optional[float] = None) -> UserUttered:
+    """A patient's click on a button: Rasa stores the payload as the text."""
+    return patient(payload, payload.lstrip("/"), 1.0, timestamp=timestamp)
 
 
 def staff_message(text: str, staff_name: str, timestamp: Optional[float] = None) -> BotUttered:

@@ -225,3 +225,40 @@ def test_a_browser_that_is_not_logged_in_reaches_no_page_and_no_api(new_page, st
         expect(page.get_by_role("heading", name="Log in")).to_be_visible()
     for path in ("/handoffs", "/callbacks"):
         assert page.request.get(f"{stack.web_url}/api/staff{path}").status == 401
+
+
+def test_an_admin_adds_an_account_that_staff_can_use_but_not_manage(new_page, stack):
+    admin = new_page()
+    log_in(admin, stack, "Admin Ada", "admin")
+    nav = admin.get_by_role("navigation", name="Staff console")
+    nav.get_by_role("link", name="Accounts").click()
+    expect(admin.get_by_role("heading", name="Staff accounts")).to_be_visible()
+    username, password = f"nurse-{uuid.uuid4().hex[:6]}", f"a passphrase {uuid.uuid4().hex}"
+
+    form = admin.get_by_role("form", name="Add an account")
+    form.get_by_label("Username").fill(username)
+    form.get_by_label("Display name").fill("Nurse Lin")
+    form.get_by_label("Role").select_option("staff")
+    form.get_by_label("Password", exact=True).fill(password)
+    form.get_by_label("The same password again").fill(password)
+    form.get_by_role("button", name="Add account").click()
+
+    expect(admin.get_by_role("status")).to_have_text(
+        f"Added staff account '{username}' (Nurse Lin).")
+    account = admin.get_by_role("row").filter(has=admin.get_by_role("rowheader", name=username))
+    expect(account).to_contain_text("Nurse Lin")
+    expect(account.get_by_role("combobox", name=f"Role of {username}")).to_have_value("staff")
+    assert admin.evaluate(UNLABELLED_CONTROLS) == []
+    screenshot(admin, "13-console-accounts")
+
+    # The new account logs in, but the accounts page is for admins only.
+    nurse = new_page()
+    nurse.goto(f"{stack.web_url}/staff/login")
+    nurse.get_by_label("Username").fill(username)
+    nurse.get_by_label("Password").fill(password)
+    nurse.get_by_role("button", name="Log in").click()
+    expect(nurse.get_by_role("heading", name="Hello, Nurse Lin")).to_be_visible()
+    expect(nurse.get_by_role("link", name="Accounts", exact=True)).to_have_count(0)
+    answer = nurse.goto(f"{stack.web_url}/staff/accounts")
+    assert answer.status == 403
+    expect(nurse.get_by_text("This needs the admin role")).to_be_visible()

@@ -17,6 +17,7 @@ from actions.handoff import (
 )
 from clinic.settings import PROJECT_ROOT
 from clinic.local_servers import ALWAYS_CLOSED, ALWAYS_OPEN
+from tests.rasa_events import answer, clarified, click, offer, patient
 
 DOMAIN = Domain.load(PROJECT_ROOT / "domain").as_dict()
 
@@ -73,6 +74,39 @@ def test_during_opening_hours_the_patient_joins_the_queue_and_the_bot_pauses(cli
         "last_messages": ["how long does it take", "how much is it", "yes please, a person"],
         "topics": ["ask_duration", "ask_cost"],
     }
+
+
+def hand_over(clinic, *events) -> List[str]:
+    """The last messages staff read in the queue after these Rasa events."""
+    set_hours(clinic, ALWAYS_OPEN)
+    run(ActionHandOverToStaff(), tracker("request_human", [e.as_dict() for e in events]))
+    [request] = clinic_database.handoff_store().active_requests()
+    return request["summary"]["last_messages"]
+
+
+def test_staff_read_a_clicked_button_s_title_and_a_clarified_message_once(clinic):
+    chosen = click("/ask_duration")
+
+    last_messages = hand_over(
+        clinic, patient("how lnog is it", "nlu_fallback", 0.4),
+        offer("utter_offer_likely_topics", "Did you mean one of these?",
+              [("How long it takes", "/ask_duration"), ("Something else", "/out_of_scope")]),
+        chosen, *clarified(chosen),  # Rasa's two-stage fallback stores the click again
+        answer("About 15 to 30 minutes.", ["How Long Does It Take"]),
+        offer("utter_default", "Would you like to talk to a member of the clinic's staff?",
+              [("Yes, talk to staff", "/request_human"), ("No, thanks", "/deny")]),
+        click("/request_human"))
+
+    assert last_messages == ["how lnog is it", "How long it takes", "Yes, talk to staff"]
+
+
+def test_staff_read_the_widget_s_talk_to_staff_button_as_the_patient_saw_it(clinic):
+    last_messages = hand_over(
+        clinic, patient("/deny", "deny", 1.0),  # typed: no button offered it
+        patient("does it hurt", "ask_side_effects"), answer("A little.", ["Side Effects"]),
+        click("/request_human"))
+
+    assert last_messages == ["/deny", "does it hurt", "I'd like to talk to a person"]
 
 
 def test_outside_opening_hours_a_callback_is_offered_instead(clinic):

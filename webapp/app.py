@@ -18,8 +18,8 @@ from clinic.handoff_store import HandoffStore
 from clinic.rasa_api import RasaApi
 from clinic.staff_accounts import StaffAccounts
 from clinic.staff_sessions import StaffSessions
-from webapp import (clinic_pages, console_annotations, console_conversations, console_handoffs,
-                    staff_api, staff_login, staff_pages)
+from webapp import (clinic_pages, console_accounts, console_annotations, console_conversations,
+                    console_handoffs, staff_api, staff_login, staff_pages)
 from webapp.claim_timeouts import watch_claim_timeouts
 from webapp.conversation_indexing import keep_conversations_indexed
 from webapp.security_headers import add_staff_security_headers
@@ -56,7 +56,7 @@ def create_app(clock: Callable[[], datetime] = utc_now) -> FastAPI:
     app.middleware("http")(add_staff_security_headers)
     install_error_answers(app)
     for router in (staff_api.router, staff_login.router, staff_pages.router,
-                   console_handoffs.router, console_conversations.router,
+                   console_handoffs.router, console_conversations.router, console_accounts.router,
                    console_conversations.api, console_annotations.router,
                    clinic_pages.router):
         app.include_router(router)
