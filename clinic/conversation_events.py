@@ -4,12 +4,15 @@ Rasa's SQL tracker store keeps every event as the JSON of its `as_dict()` in
 the `events` table. Messages are two kinds of event:
 - `user`: the patient's message, with the intent and its confidence in
   `parse_data`. Rasa's two-stage fallback stores a clarified message a second
-  time, with the same `message_id`; the transcript shows it once.
+  time, with the same `message_id`; the transcript shows it once. A clicked
+  button's text is its payload (the index shows its title instead, see
+  clinic/button_titles.py).
 - `bot`: the assistant's message or a staff member's. An answer quoted from a
   treatment page carries its sections and source caption in
   `metadata.metadata` (actions/answers.py), and its text ends with the
   caption; a staff member's message has `metadata.from` "clinic_staff" and
-  `staff_name` (clinic/rasa_api.py); a response's name is `utter_action`.
+  `staff_name` (clinic/rasa_api.py); a response's name is `utter_action`;
+  the buttons offered are in `data.buttons`.
 Everything else (actions, slots, pauses, intents triggered by the web app) is
 not a message. A malformed event is skipped, never an error.
 """
@@ -21,6 +24,7 @@ from typing import Any, Dict, Optional, Tuple
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.core.constants import IS_EXTERNAL
 
+from clinic.button_titles import Button, buttons_of
 from clinic.rasa_api import STAFF
 
 PATIENT, ASSISTANT, STAFF_MEMBER = "patient", "assistant", "staff"
@@ -41,7 +45,9 @@ class Message:
     intent: Optional[str] = None  # patient messages
     confidence: Optional[float] = None
     rasa_message_id: Optional[str] = None
+    button_payload: Optional[str] = None  # a clicked button's; `text` is then its title
     response: Optional[str] = None  # assistant messages: the response's name
+    buttons: Tuple[Button, ...] = ()  # assistant messages: the buttons offered
     source: Optional[str] = None  # answers: "Source: the clinic's ... page, ..."
     sections: Tuple[str, ...] = ()
     staff_name: Optional[str] = None  # staff messages
@@ -81,6 +87,7 @@ def message_from_event(event_id: int, sender_id: str, type_name: str,
     sections = quoted.get("sections")
     return Message(
         **common, sender=ASSISTANT, text=text, response=_text(metadata.get("utter_action")),
+        buttons=buttons_of(event.get("data")),
         source=source, sections=tuple(s for s in sections if isinstance(s, str))
         if isinstance(sections, list) else ())
 

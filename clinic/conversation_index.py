@@ -8,11 +8,16 @@ events added since it last ran, in batches, and in one transaction per batch
 updates two tables:
 - conversation_messages: every message (see clinic/conversation_events.py)
   with its intent and confidence, source, staff member's name, and, for what
-  patients and staff wrote, its lower-cased text for search;
+  patients and staff wrote, its lower-cased text for search; a patient's
+  button click as the button's title, with the payload beside it
+  (clinic/button_titles.py: the title offered in the conversation's messages
+  so far, kept with the assistant's);
 - conversation_summaries: per conversation its first question, start, last
   activity, message count, whether it had an emergency or a fallback, and the
   lowest confidence of its patient's understood messages.
 The web app runs it every second and before serving a list or a transcript.
+The index is a copy: when its tables lack a column this version needs, they
+are made again and filled from all of Rasa's events.
 
 One indexer at a time, whatever the number of processes: each batch begins by
 locking the progress row (a row lock on PostgreSQL, the write lock on SQLite).
@@ -22,16 +27,18 @@ just before recent events is kept as a gap, and read again until its event
 appears or GAP_WAIT has passed.
 """
 import json
+from dataclasses import asdict, replace
 from datetime import datetime, timedelta
-from typing import Callable, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from sqlalchemy import (Boolean, Column, DateTime, Float, Index, Integer, MetaData, String,
                         Table, Text, UniqueConstraint, case, delete, func, inspect, select,
                         update)
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Row
+from sqlalchemy.engine import Engine, Row
 from sqlalchemy.orm import Session
 
+from clinic.button_titles import Button, ButtonTitles
 from clinic.conversation_events import (EMERGENCY_INTENT, FALLBACK_INTENT, PATIENT,
                                         STAFF_MEMBER, Message, message_from_event)
 from clinic.database import Base, Database, as_utc, utc_now
@@ -55,6 +62,7 @@ class ConversationSummary(Base):
     started_at = Column(DateTime(timezone=True), nullable=False)
     last_activity_at = Column(DateTime(timezone=True), nullable=False)
     first_question = Column(Text)  # None until the patient writes
+    first_question_payload = Column(Text)  # when it was a button click
     message_count = Column(Integer, nullable=False)
     emergency = Column(Boolean, nullable=False)
     fallback = Column(Boolean, nullable=False)
@@ -71,7 +79,9 @@ class ConversationMessage(Base):
     sender_id = Column(String(255), nullable=False)
     timestamp = Column(DateTime(timezone=True), nullable=False)
     sender = Column(String(20), nullable=False)  # patient, assistant or staff
-    text = Column(Text, nullable=False)
+    text = Column(Text, nullable=False)  # as shown: a clicked button's title
+    button_payload = Column(Text)  # what the clicked button sent (Rasa's text)
+    buttons = Column(Text)  # JSON list of the buttons an assistant's message offered
     search_text = Column(Text)  # lower-cased; what patients and staff wrote
     intent = Column(String(255))
     confidence = Column(Float)
@@ -84,6 +94,8 @@ class ConversationMessage(Base):
     __table_args__ = (
         Index("ix_conversation_messages_transcript", "sender_id", "event_id"),
         Index("ix_conversation_messages_intent", "intent", "sender_id"),
+        # The analytics (clinic/analytics.py): patients' messages over a period.
+        Index("ix_conversation_messages_period", "sender", "timestamp", "intent"),
         # A message the two-stage fallback stored again is indexed once.
         UniqueConstraint("sender_id", "rasa_message_id",
                          name="uq_conversation_messages_rasa_message"),
@@ -106,6 +118,8 @@ class IndexGap(Base):
 
 PROGRESS_ROW = 1
 _INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+INDEX_TABLES = [ConversationSummary.__table__, ConversationMessage.__table__,
+                IndexProgress.__table__, IndexGap.__table__]
 
 
 class ConversationIndex:
@@ -117,6 +131,7 @@ class ConversationIndex:
             raise RuntimeError(f"The conversation index needs SQLite or PostgreSQL, not {dialect}")
         self._insert = _INSERTS[dialect]
         self._rasa_events_exist = False
+        _remake_if_outdated(database.engine)
         with database.session() as session:
             session.execute(self._insert(IndexProgress.__table__).on_conflict_do_nothing(),
                             [{"id": PROGRESS_ROW, "last_event_id": 0}])
@@ -144,9 +159,9 @@ class ConversationIndex:
                                   .order_by(RASA_EVENTS.c.id).limit(limit)).all()
             late = session.execute(select(RASA_EVENTS).where(
                 RASA_EVENTS.c.id.in_([gap.event_id for gap in gaps]))).all() if gaps else []
-            messages = [message for message in (
+            messages = _with_button_titles(session, [message for message in (
                 message_from_event(row.id, row.sender_id, row.type_name, row.timestamp, row.data)
-                for row in [*new, *late]) if message]
+                for row in [*new, *late]) if message])
             self._add_messages(session, messages)
             self._summarise(session, {message.sender_id for message in messages})
             self._keep_gaps(session, progress, new, gaps, {row.id for row in late}, limit)
@@ -179,7 +194,8 @@ class ConversationIndex:
             return
         session.execute(self._insert(ConversationMessage.__table__).on_conflict_do_nothing(), [{
             "event_id": m.event_id, "sender_id": m.sender_id, "timestamp": m.timestamp,
-            "sender": m.sender, "text": m.text,
+            "sender": m.sender, "text": m.text, "button_payload": m.button_payload,
+            "buttons": json.dumps([asdict(b) for b in m.buttons]) if m.buttons else None,
             "search_text": m.text.lower() if m.sender in (PATIENT, STAFF_MEMBER) else None,
             "intent": m.intent, "confidence": m.confidence, "fallback": m.fallback,
             "source": m.source, "sections": json.dumps(m.sections) if m.sections else None,
@@ -201,19 +217,24 @@ class ConversationIndex:
                                   m.c.confidence))).label("lowest_confidence"),
                    func.max(m.c.event_id).label("last_event_id"))
             .where(m.c.sender_id.in_(senders)).group_by(m.c.sender_id)).all()
-        first_questions = dict(session.execute(
-            select(m.c.sender_id, m.c.text).where(m.c.event_id.in_(
-                select(func.min(m.c.event_id))
-                .where(m.c.sender_id.in_(senders), m.c.sender == PATIENT)
-                .group_by(m.c.sender_id)))).all())
-        summaries = [{
-            "sender_id": row.sender_id, "started_at": row.started_at,
-            "last_activity_at": row.last_activity_at,
-            "first_question": first_questions.get(row.sender_id),
-            "message_count": row.message_count, "emergency": bool(row.emergency),
-            "fallback": bool(row.fallback), "lowest_confidence": row.lowest_confidence,
-            "last_event_id": row.last_event_id,
-        } for row in counts]
+        first_questions = {sender_id: (text, payload) for sender_id, text, payload in
+                           session.execute(select(m.c.sender_id, m.c.text, m.c.button_payload)
+                                           .where(m.c.event_id.in_(
+                                               select(func.min(m.c.event_id))
+                                               .where(m.c.sender_id.in_(senders),
+                                                      m.c.sender == PATIENT)
+                                               .group_by(m.c.sender_id))))}
+        summaries = []
+        for row in counts:
+            question, payload = first_questions.get(row.sender_id, (None, None))
+            summaries.append({
+                "sender_id": row.sender_id, "started_at": row.started_at,
+                "last_activity_at": row.last_activity_at,
+                "first_question": question, "first_question_payload": payload,
+                "message_count": row.message_count, "emergency": bool(row.emergency),
+                "fallback": bool(row.fallback), "lowest_confidence": row.lowest_confidence,
+                "last_event_id": row.last_event_id,
+            })
         insert = self._insert(ConversationSummary.__table__)
         session.execute(insert.on_conflict_do_update(
             index_elements=["sender_id"],
@@ -231,6 +252,46 @@ class ConversationIndex:
         if missing:
             session.execute(self._insert(IndexGap.__table__).on_conflict_do_nothing(),
                             [{"event_id": event_id, "noticed_at": now} for event_id in missing])
+
+
+def _with_button_titles(session: Session, messages: List[Message]) -> List[Message]:
+    """The messages in event order, a patient's button click as the title of
+    the button offered with its payload."""
+    offered = _offered_so_far(session, {m.sender_id for m in messages if m.sender == PATIENT})
+    shown = []
+    for message in sorted(messages, key=lambda m: m.event_id):
+        titles = offered.setdefault(message.sender_id, ButtonTitles())
+        titles.offer(message.buttons)
+        title = titles.title_of(message.text) if message.sender == PATIENT else None
+        shown.append(replace(message, text=title, button_payload=message.text)
+                     if title else message)
+    return shown
+
+
+def _offered_so_far(session: Session, senders: Set[str]) -> Dict[str, ButtonTitles]:
+    """The buttons offered in these conversations' messages indexed so far."""
+    offered: Dict[str, ButtonTitles] = {}
+    if not senders:
+        return offered
+    message = ConversationMessage
+    for sender_id, buttons in session.execute(
+            select(message.sender_id, message.buttons)
+            .where(message.sender_id.in_(senders), message.buttons.isnot(None))
+            .order_by(message.event_id)):
+        offered.setdefault(sender_id, ButtonTitles()).offer(
+            Button(**button) for button in json.loads(buttons))
+    return offered
+
+
+def _remake_if_outdated(engine: Engine) -> None:
+    """Make the index's tables again, empty, when one lacks a column of this
+    version (a database indexed by an earlier one)."""
+    inspector = inspect(engine)
+    if any(inspector.has_table(table.name)
+           and set(table.columns.keys()) - {c["name"] for c in inspector.get_columns(table.name)}
+           for table in INDEX_TABLES):
+        Base.metadata.drop_all(engine, tables=INDEX_TABLES)
+        Base.metadata.create_all(engine, tables=INDEX_TABLES)
 
 
 def _missing_ids(progress: int, new: Sequence[Row], since: datetime,

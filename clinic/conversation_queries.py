@@ -139,6 +139,7 @@ def _conversation(row: Row) -> dict:
     summary = row.ConversationSummary
     return {
         "sender_id": summary.sender_id, "first_question": summary.first_question,
+        "first_question_payload": summary.first_question_payload,
         "started_at": iso(summary.started_at), "last_activity_at": iso(summary.last_activity_at),
         "message_count": summary.message_count, "last_event_id": summary.last_event_id,
         "flags": [flag for flag in FLAGS if getattr(row, flag)],
@@ -148,7 +149,8 @@ def _conversation(row: Row) -> dict:
 def _message(message: ConversationMessage) -> dict:
     return {
         "event_id": message.event_id, "sender": message.sender, "at": iso(message.timestamp),
-        "text": message.text, "intent": message.intent, "confidence": message.confidence,
+        "text": message.text, "button_payload": message.button_payload,
+        "intent": message.intent, "confidence": message.confidence,
         "source": message.source, "sections": json.loads(message.sections or "[]"),
         "staff_name": message.staff_name,
     }

@@ -13,12 +13,13 @@ from clinic.conversation_index import RASA_EVENTS, ConversationIndex
 from clinic.conversation_queries import PAGE_SIZE, ConversationFilters, ConversationQueries
 from clinic.database import Database
 from clinic.handoff_store import HandoffStore
-from tests.rasa_events import (RasaEvents, answer, busywork, clarified, patient, response,
-                               staff_message)
+from tests.rasa_events import (RasaEvents, answer, busywork, clarified, click, offer, patient,
+                               response, staff_message)
 from tests.services import fresh_postgres_database
 
 THRESHOLD = 0.6
 SUMMARY = {"last_messages": [], "topics": []}
+LIKELY_TOPICS = [("How long it takes", "/ask_duration"), ("Something else", "/out_of_scope")]
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -114,15 +115,67 @@ def test_flags_show_emergencies_fallbacks_low_confidence_and_handoffs(rasa, clin
 
 def test_a_message_the_two_stage_fallback_stored_again_is_shown_once(rasa, clinic):
     rasa.save("p1", patient("asdf", "nlu_fallback", 0.5),
-              response("utter_offer_likely_topics", "Did you mean one of these?"))
-    chosen = patient("/ask_duration", "ask_duration", 1.0)
+              offer("utter_offer_likely_topics", "Did you mean one of these?", LIKELY_TOPICS))
+    chosen = click("/ask_duration")
     rasa.save("p1", chosen, *clarified(chosen),
               answer("About 15 to 30 minutes.", ["How Long Does It Take"]))
 
     texts = [m["text"] for m in clinic.transcript("p1").messages]
 
-    assert texts == ["asdf", "Did you mean one of these?", "/ask_duration",
+    assert texts == ["asdf", "Did you mean one of these?", "How long it takes",
                      "About 15 to 30 minutes."]
+
+
+def test_a_clicked_button_is_shown_by_its_title_and_found_by_it(rasa, clinic):
+    rasa.save("p1", offer("utter_ask_which_topic", "Which would you like to know about?",
+                          [("How long it takes", "/ask_duration")]))
+    rasa.save("p1", click("/ask_duration"), answer("About 15 to 30 minutes.",
+                                                   ["How Long Does It Take"]))
+    rasa.save("p1", offer("utter_default", "Would you like to talk to a member of staff?",
+                          [("Yes, talk to staff", "/request_human"), ("No, thanks", "/deny")]),
+              click("/request_human"))
+    rasa.save("p2", patient("/deny", "deny", 1.0),  # typed: no button sent it
+              click("/request_human"))  # the widget's own "Talk to staff" button
+
+    transcript = clinic.transcript("p1")
+    [second] = clinic.listed(text="talk to a person")
+
+    assert [(m["text"], m["button_payload"]) for m in transcript.messages
+            if m["sender"] == "patient"] == [("How long it takes", "/ask_duration"),
+                                             ("Yes, talk to staff", "/request_human")]
+    assert (transcript.conversation["first_question"],
+            transcript.conversation["first_question_payload"]) == (
+        "How long it takes", "/ask_duration")
+    assert [(m["text"], m["button_payload"]) for m in clinic.transcript("p2").messages] == [
+        ("/deny", None), ("I'd like to talk to a person", "/request_human")]
+    assert second["sender_id"] == "p2"
+    assert [c["sender_id"] for c in clinic.listed(text="HOW LONG IT")] == ["p1"]
+
+
+def test_a_button_offered_in_an_earlier_round_of_indexing_gives_its_title(rasa, clinic):
+    rasa.save("p1", patient("asdf", "nlu_fallback", 0.5),
+              offer("utter_offer_likely_topics", "Did you mean one of these?", LIKELY_TOPICS))
+    clinic.index.index_new_events()
+    rasa.save("p1", click("/out_of_scope"),
+              response("utter_ask_rephrase", "Could you say it another way?"))
+    clinic.index.index_new_events(batch_size=1)  # one event a batch
+
+    texts = [m["text"] for m in clinic.transcript("p1").messages]
+
+    assert texts == ["asdf", "Did you mean one of these?", "Something else",
+                     "Could you say it another way?"]
+
+
+def test_an_index_an_earlier_version_made_is_made_again(rasa, clinic):
+    rasa.save("p1", offer("utter_ask_which_topic", "Which would you like to know about?",
+                          [("How long it takes", "/ask_duration")]), click("/ask_duration"))
+    clinic.index.index_new_events()
+    with clinic.database.engine.begin() as connection:  # as before buttons were indexed
+        connection.exec_driver_sql("ALTER TABLE conversation_messages DROP COLUMN buttons")
+
+    texts = [m["text"] for m in Clinic(clinic.database).transcript("p1").messages]
+
+    assert texts == ["Which would you like to know about?", "How long it takes"]
 
 
 def test_new_messages_update_the_summary_and_indexing_again_changes_nothing(rasa, clinic):
