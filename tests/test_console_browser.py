@@ -89,6 +89,8 @@ def test_a_nurse_takes_over_a_waiting_patient_s_chat_and_hands_it_back(new_page,
     expect(request).to_be_visible()
     expect(request).to_contain_text("patient asked for a person")
     expect(request).to_contain_text("Waiting for staff")
+    # The widget's "Talk to staff" button, as the patient saw it (not "/request_human").
+    expect(request.locator(".last-messages li").last).to_have_text("I'd like to talk to a person")
     expect(request.locator("[data-field=waiting]")).to_have_text(re.compile(r"Waiting \d+ s"))
     expect(console.locator("#queue-news")).to_have_text(re.compile("New request"))
 
@@ -129,6 +131,8 @@ def test_a_nurse_takes_over_a_waiting_patient_s_chat_and_hands_it_back(new_page,
     transcript = opened.value
     expect(transcript.get_by_text("Clinic staff · Nurse Ada")).to_be_visible()
     expect(transcript.get_by_text("crushing chest pain")).to_be_visible()
+    expect(transcript.locator(".entry-text", has_text="talk to a person")).to_have_text(
+        "I'd like to talk to a person (button)")
     transcript.close()
 
     before = widget.messages("assistant").count()

@@ -10,7 +10,7 @@ import pytest
 
 from clinic.database import Database
 from clinic.handoff_store import HandoffStore
-from tests.rasa_events import RasaEvents, answer, patient, staff_message
+from tests.rasa_events import RasaEvents, answer, click, offer, patient, staff_message
 from tests.staff_console import clock, console  # noqa: F401
 
 ATTACK = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -163,6 +163,29 @@ def test_the_transcript_shows_intents_sources_staff_and_handoff_events(jane, ras
     assert "Claimed by Nurse Jane" in page
     assert page.index("can I talk to a nurse") < page.index("Asked for staff") < page.index(
         "Hello, this is Jane.")
+
+
+def test_a_clicked_button_shows_as_its_title_marked_as_a_button(jane, rasa):
+    rasa.save("p1", offer("utter_ask_which_topic", "Which would you like to know about?",
+                          [("How long it takes", "/ask_duration")]),
+              click("/ask_duration"), answer("15 to 30 minutes.", ["How Long Does It Take"]))
+
+    listing = jane.client.get("/staff/conversations").text
+    transcript = jane.client.get("/staff/conversations/p1").text
+    api = jane.client.get("/api/staff/conversations/p1/messages").json()
+
+    assert ('<span data-field="question">How long it takes</span> <span data-field='
+            '"question_marker" class="button-marker">(button)</span>') in listing
+    assert '<dd>How long it takes <span class="button-marker">(button)</span></dd>' in transcript
+    assert ('<span data-field="text">How long it takes</span> <span data-field="marker" '
+            'class="button-marker">(button)</span>') in transcript
+    assert "/ask_duration" not in listing + transcript
+    assert [(m["text"], m["marker"], m["button_payload"]) for m in api["messages"]] == [
+        ("Which would you like to know about?", "", None),
+        ("How long it takes", "(button)", "/ask_duration"),
+        ("15 to 30 minutes.", "", None)]
+    assert (api["conversation"]["question"], api["conversation"]["question_marker"]) == (
+        "How long it takes", "(button)")
 
 
 def test_opening_a_transcript_is_in_the_audit_log_without_its_text(jane, rasa):

@@ -11,7 +11,7 @@ is recorded in the audit log (the conversation's id, never its text).
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import List
+from typing import List, Optional
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
@@ -42,6 +42,7 @@ HANDOFF_EVENTS = {
     "callback_offered": "Nobody claimed the request in time: callback offered",
     "cancelled": "Request for staff cancelled",
 }
+BUTTON_MARKER = "(button)"  # after a patient's message that was a button click
 WHEN = "%-d %b %Y, %H:%M"  # in the clinic's time zone
 WHEN_EXACTLY = WHEN + ":%S"
 NO_CONVERSATION = "There is no conversation with this id (or it has no messages yet)."
@@ -104,6 +105,7 @@ def _shown_conversation(conversation: dict, zone: ZoneInfo) -> dict:
     return {
         **conversation, "url": transcript_url(conversation["sender_id"]),
         "question": conversation["first_question"] or "(no question yet)",
+        "question_marker": _marker(conversation["first_question_payload"]),
         "started_label": clinic_time(conversation["started_at"], WHEN, zone),
         "last_activity_label": clinic_time(conversation["last_activity_at"], WHEN, zone),
         "flags": [{"name": flag, "label": FLAG_LABELS[flag]} for flag in conversation["flags"]],
@@ -132,7 +134,12 @@ def _shown_message(message: dict, zone: ZoneInfo) -> dict:
         if message["confidence"] is not None:
             understood += f", confidence {message['confidence']:.2f}"
     return {**message, "who": who, "understood": understood,
+            "marker": _marker(message["button_payload"]),
             "at_label": clinic_time(message["at"], WHEN_EXACTLY, zone)}
+
+
+def _marker(button_payload: Optional[str]) -> str:
+    return BUTTON_MARKER if button_payload else ""
 
 
 def _shown_handoff_event(event: dict, zone: ZoneInfo) -> dict:
