@@ -12,13 +12,14 @@ page (webapp/console_analytics.py):
 
 The databases add up (SQL aggregates); only the clinic's days and hours are
 worked out here, as SQLite has no time zones: messages and conversations are
-counted per quarter of an hour (UTC), which falls in one hour of one day in any
-time zone, then added up by the clinic's days and hours.
+counted per hour since 1970 (UTC), or per quarter of an hour when the clinic's
+offset from UTC is not whole hours, a slice of time that falls in one hour of
+one day in the clinic's time zone, then added up by its days and hours.
 """
 import math
 import statistics
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Callable, Dict, List, Optional, Tuple
 from zoneinfo import ZoneInfo
 
@@ -30,7 +31,7 @@ from clinic.database import Database, as_utc
 from clinic.handoff_store import WAITING, HandoffRequest
 from clinic.opening_hours import day_start
 
-QUARTER = 900  # seconds: every time zone's offset from UTC is a whole number of them
+HOUR, QUARTER = 3600, 900  # seconds: every time zone's offset from UTC is whole quarters
 TOP_INTENTS = 10
 
 
@@ -51,6 +52,16 @@ class Period:
 
     def days(self) -> List[date]:
         return [self.first + timedelta(days=n) for n in range((self.last - self.first).days + 1)]
+
+    def slice_seconds(self) -> int:
+        """The time slices to count in: hours, unless the clinic's offset from
+        UTC is not whole hours at some point of the period."""
+        offsets = {day_start(day, self.zone).astimezone(self.zone).utcoffset()
+                   for day in [*self.days(), self.last + timedelta(days=1)]}
+        return HOUR if all(offset.total_seconds() % HOUR == 0 for offset in offsets) else QUARTER
+
+
+Slice = Tuple[datetime, tuple]  # when it began, in the clinic's time zone; its counts
 
 
 @dataclass(frozen=True)
@@ -100,49 +111,52 @@ class Figures:
 
 class Analytics:
     def __init__(self, database: Database) -> None:
-        self._session = database.session
-        self._quarter = _QUARTERS[database.engine.dialect.name]
+        self._engine = database.engine  # reads only: no transaction needed
+        self._slice = _SLICES[database.engine.dialect.name]
 
     def figures(self, period: Period) -> Figures:
+        slices = self._patient_messages_per_slice(period)  # read once for two figures
         return Figures(period, self.conversations_per_day(period), self.top_intents(period),
-                       self.messages_per_day(period), self.handoffs(period),
-                       self.busiest_hours(period))
+                       self.messages_per_day(period, slices), self.handoffs(period),
+                       self.busiest_hours(period, slices))
 
     def conversations_per_day(self, period: Period) -> List[Tuple[date, int]]:
         summary = ConversationSummary
-        per_day = _by_day(period, self._per_quarter(
-            summary.started_at, _within(summary.started_at, period)), width=1)
+        per_day = _by_day(period, self._per_slice(
+            period, summary.started_at, _within(summary.started_at, period)), width=1)
         return [(day, counts[0]) for day, counts in per_day.items()]
 
     def top_intents(self, period: Period) -> List[Tuple[str, int]]:
         message = ConversationMessage
         count = func.count().label("count")
-        with self._session() as session:
-            return [tuple(row) for row in session.execute(
+        with self._engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(
                 select(message.intent, count).where(
                     _patients(period), message.intent.isnot(None),
                     message.intent != FALLBACK_INTENT)
                 .group_by(message.intent).order_by(count.desc(), message.intent)
                 .limit(TOP_INTENTS))]
 
-    def messages_per_day(self, period: Period) -> List[DayOfMessages]:
-        per_day = _by_day(period, self._patient_messages_per_quarter(period), width=2)
+    def messages_per_day(self, period: Period, slices: Optional[List[Slice]] = None,
+                         ) -> List[DayOfMessages]:
+        per_day = _by_day(period, slices or self._patient_messages_per_slice(period), width=2)
         return [DayOfMessages(day, *counts) for day, counts in per_day.items()]
 
-    def busiest_hours(self, period: Period) -> List[Tuple[int, int]]:
+    def busiest_hours(self, period: Period, slices: Optional[List[Slice]] = None,
+                      ) -> List[Tuple[int, int]]:
         hours = [0] * 24
-        for moment, (messages, _) in self._patient_messages_per_quarter(period):
-            hours[moment.astimezone(period.zone).hour] += messages
+        for moment, (messages, _) in slices or self._patient_messages_per_slice(period):
+            hours[moment.hour] += messages
         return list(enumerate(hours))
 
     def handoffs(self, period: Period) -> Handoffs:
         summary, request = ConversationSummary, HandoffRequest
-        with self._session() as session:
-            conversations, asked = session.execute(
+        with self._engine.connect() as connection:
+            conversations, asked = connection.execute(
                 select(func.count(), func.count().filter(
                     exists().where(request.conversation_id == summary.sender_id)))
                 .where(_within(summary.started_at, period))).one()
-            requests = session.execute(
+            requests = connection.execute(
                 select(request.created_at, request.claimed_at, request.status)
                 .where(_within(request.created_at, period))).all()
         waits: Dict[date, List[float]] = {day: [] for day in period.days()}
@@ -163,18 +177,20 @@ class Analytics:
                                    statistics.median(waits[day]) if waits[day] else None)
                      for day in period.days()])
 
-    def _patient_messages_per_quarter(self, period: Period) -> List[Tuple[datetime, tuple]]:
+    def _patient_messages_per_slice(self, period: Period) -> List[Slice]:
+        """(patients' messages, those not understood) in each slice of time."""
         message = ConversationMessage
-        return self._per_quarter(message.timestamp, _patients(period), func.count().filter(
-            message.intent == FALLBACK_INTENT))
+        return self._per_slice(period, message.timestamp, _patients(period),
+                               func.count().filter(message.intent == FALLBACK_INTENT))
 
-    def _per_quarter(self, moment, condition, *more_counts) -> List[Tuple[datetime, tuple]]:
-        """(the quarter of an hour's start, (rows, *more_counts)) for each quarter with rows."""
-        quarter = self._quarter(moment).label("quarter")
-        with self._session() as session:
-            rows = session.execute(select(quarter, func.count(), *more_counts)
-                                   .where(condition).group_by(quarter)).all()
-        return [(datetime.fromtimestamp(row[0] * QUARTER, timezone.utc), tuple(row[1:]))
+    def _per_slice(self, period: Period, moment, condition, *more_counts) -> List[Slice]:
+        """(rows, *more_counts) of each slice of time with rows."""
+        seconds = period.slice_seconds()
+        number = self._slice(moment, seconds).label("slice")
+        with self._engine.connect() as connection:
+            rows = connection.execute(select(number, func.count(), *more_counts)
+                                      .where(condition).group_by(number)).all()
+        return [(datetime.fromtimestamp(row[0] * seconds, period.zone), tuple(row[1:]))
                 for row in rows]
 
 
@@ -186,13 +202,12 @@ def percentile(ordered: List[float], share: float) -> Optional[float]:
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
-def _by_day(period: Period, quarters: List[Tuple[datetime, tuple]],
-            width: int) -> Dict[date, tuple]:
-    """`width` counts per quarter of an hour, added up by the clinic's days
-    (every day of the period, with zeros)."""
+def _by_day(period: Period, slices: List[Slice], width: int) -> Dict[date, tuple]:
+    """`width` counts per slice of time, added up by the clinic's days (every
+    day of the period, with zeros)."""
     days: Dict[date, list] = {day: [0] * width for day in period.days()}
-    for moment, counts in quarters:
-        totals = days[moment.astimezone(period.zone).date()]
+    for moment, counts in slices:
+        totals = days[moment.date()]
         for index, count in enumerate(counts):
             totals[index] += count
     return {day: tuple(counts) for day, counts in days.items()}
@@ -207,9 +222,9 @@ def _patients(period: Period):
     return and_(message.sender == PATIENT, _within(message.timestamp, period))
 
 
-# Seconds since 1970 (UTC) divided by QUARTER, rounded down, in each database.
-_QUARTERS: Dict[str, Callable] = {
-    "sqlite": lambda moment: cast(func.strftime("%s", moment), Integer) / QUARTER,
-    "postgresql": lambda moment: cast(func.floor(func.extract("epoch", moment) / QUARTER),
-                                      Integer),
+# Seconds since 1970 (UTC) divided by the slice's seconds, rounded down, in each database.
+_SLICES: Dict[str, Callable] = {
+    "sqlite": lambda moment, seconds: cast(func.strftime("%s", moment), Integer) / seconds,
+    "postgresql": lambda moment, seconds: cast(
+        func.floor(func.extract("epoch", moment) / seconds), Integer),
 }

@@ -1,5 +1,5 @@
-"""How fast the staff console's conversation list and transcripts are with
-10,000 conversations.
+"""How fast the staff console's conversation list, transcripts and analytics
+are with 10,000 conversations.
 
     python -m evaluation.console_benchmark [--conversations 10000] [--repeat 20]
 
@@ -9,7 +9,8 @@ tracker events, written by Rasa's own tracker store, into a fresh SQLite file,
 and into a fresh PostgreSQL database when one answers at TEST_POSTGRES_URL.
 Times the conversation index catching up with them, then each page through the
 real web app (FastAPI's TestClient, logged in as an admin), and prints p50 and
-p95 per page. The goal: every page under 200 ms.
+p95 per page (the analytics page and each of its charts, too: a browser asks
+for the page and its five charts at once). The goal: every page under 200 ms.
 """
 import argparse
 import os
@@ -34,6 +35,7 @@ from clinic.handoff_store import CLAIMED, RESOLVED, WAITING, HandoffRequest
 from tests.rasa_events import RasaEvents, answer, patient, response, staff_message
 from tests.services import fresh_postgres_database
 from tests.staff_console import Console
+from webapp.analytics_charts import CHARTS
 from webapp.app import create_app
 
 GOAL_MS = 200
@@ -159,6 +161,7 @@ def index(database_url: str) -> Tuple[int, float]:
 
 def pages(senders: Sequence[str]) -> List[Tuple[str, str]]:
     quarter_ago = (datetime.now(timezone.utc) - timedelta(days=90)).date()
+    half_year = f"from={quarter_ago - timedelta(days=90)}&to={quarter_ago + timedelta(days=90)}"
     return [
         ("first page", "/staff/conversations"),
         ("page 100", "/staff/conversations?page=100"),
@@ -172,11 +175,18 @@ def pages(senders: Sequence[str]) -> List[Tuple[str, str]]:
         ("transcript", f"/staff/conversations/{senders[len(senders) // 2]}"),
         ("transcript live update (API)",
          f"/api/staff/conversations/{senders[len(senders) // 2]}/messages?after=1000000000"),
+        ("analytics page (last 30 days)", "/staff/analytics"),
+        ("analytics page (181 days)", f"/staff/analytics?{half_year}"),
+        ("analytics API (181 days)", f"/api/staff/analytics?{half_year}"),
+        *((f"analytics chart: {name} (181 days)",
+           f"/staff/analytics/charts/{name}.png?{half_year}") for name in CHARTS),
     ]
 
 
 def shown(answer) -> int:
     """How many conversations, or messages of a transcript, a page shows."""
+    if answer.headers["content-type"] == "image/png":
+        return 1
     if answer.headers["content-type"].startswith("application/json"):
         body = answer.json()
         return len(body.get("conversations", body.get("messages", [])))

@@ -127,3 +127,19 @@ def test_the_90th_percentile_is_the_nearest_rank():
     assert percentile([5.0], 0.9) == 5.0
     assert percentile([float(n) for n in range(1, 11)], 0.9) == 9.0
     assert percentile([float(n) for n in range(1, 12)], 0.9) == 10.0
+
+
+def test_a_clinic_half_an_hour_off_utc_counts_in_its_own_days_and_hours(database):
+    kolkata = Period(PERIOD.first, PERIOD.last, ZoneInfo("Asia/Kolkata"))  # UTC+5:30
+    assert (PERIOD.slice_seconds(), kolkata.slice_seconds()) == (3600, 900)
+    rasa = RasaEvents(database.engine.url.render_as_string(hide_password=False))
+    rasa.save("k", patient("hi", "greet", timestamp=utc(8, 18, 40).timestamp()))  # 9 March, 0:10
+    rasa.close()
+    ConversationIndex(database).index_new_events()
+
+    analytics = Analytics(database)
+
+    assert analytics.conversations_per_day(kolkata) == [(MARCH_7, 2), (MARCH_8, 0), (MARCH_9, 4)]
+    hours = dict(analytics.busiest_hours(kolkata))
+    assert {hour: count for hour, count in hours.items() if count} == {
+        0: 1, 8: 1, 9: 1, 10: 1, 19: 2, 20: 4}

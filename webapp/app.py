@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from clinic import settings
+from clinic.analytics import Analytics
 from clinic.annotations import Annotations
 from clinic.audit_log import AuditLog
 from clinic.conversation_index import ConversationIndex
@@ -18,8 +19,8 @@ from clinic.handoff_store import HandoffStore
 from clinic.rasa_api import RasaApi
 from clinic.staff_accounts import StaffAccounts
 from clinic.staff_sessions import StaffSessions
-from webapp import (clinic_pages, console_accounts, console_annotations, console_conversations,
-                    console_handoffs, staff_api, staff_login, staff_pages)
+from webapp import (clinic_pages, console_accounts, console_analytics, console_annotations,
+                    console_conversations, console_handoffs, staff_api, staff_login, staff_pages)
 from webapp.claim_timeouts import watch_claim_timeouts
 from webapp.conversation_indexing import keep_conversations_indexed
 from webapp.security_headers import add_staff_security_headers
@@ -44,6 +45,7 @@ def create_app(clock: Callable[[], datetime] = utc_now) -> FastAPI:
         app.state.conversation_index = ConversationIndex(database)
         app.state.conversation_queries = ConversationQueries(database)
         app.state.annotations = Annotations(database, clock)
+        app.state.analytics = Analytics(database)
         watcher = asyncio.create_task(
             watch_claim_timeouts(app.state.handoff_store, app.state.rasa_api))
         indexer = asyncio.create_task(keep_conversations_indexed(app.state.conversation_index))
@@ -58,7 +60,7 @@ def create_app(clock: Callable[[], datetime] = utc_now) -> FastAPI:
     for router in (staff_api.router, staff_login.router, staff_pages.router,
                    console_handoffs.router, console_conversations.router, console_accounts.router,
                    console_conversations.api, console_annotations.router,
-                   clinic_pages.router):
+                   console_analytics.router, console_analytics.api, clinic_pages.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
