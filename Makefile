@@ -142,7 +142,7 @@ benchmark: train ## Training time, server start time, reply latency p50/p95/p99 
 benchmark-handoff: train ## Time from a staff message sent to its arrival in the patient's socket
 	$(PY) -m evaluation.handoff_latency
 
-benchmark-console: install ## Staff console with 10,000 conversations: indexing time, p50/p95 of list, search and transcript pages
+benchmark-console: install ## Staff console with 10,000 conversations: indexing time, p50/p95 of list, search, transcript and analytics pages
 	$(PY) -m evaluation.console_benchmark
 
 test-widget: $(WIDGET_INSTALLED) ## The chat widget's unit tests (node --test)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
 from sqlalchemy import Column, DateTime, Integer, String, Text, select, update
+from sqlalchemy.orm import Session
 
 from clinic.conversation_events import PATIENT
 from clinic.conversation_index import RASA_EVENTS, ConversationMessage
@@ -133,7 +134,7 @@ class Annotations:
                                 .values(exported_at=self._clock()))
 
 
-def _entities_found(session, event_id: int, text: str) -> List[dict]:
+def _entities_found(session: Session, event_id: int, text: str) -> List[dict]:
     """The entities the assistant found in the patient's message (Rasa's
     parse data of its event), placed in `text`, the message as the conversation
     index keeps it (without the spaces around it)."""
