@@ -27,9 +27,10 @@ just before recent events is kept as a gap, and read again until its event
 appears or GAP_WAIT has passed.
 """
 import json
+from collections import defaultdict
 from dataclasses import asdict, replace
 from datetime import datetime, timedelta
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Callable, DefaultDict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from sqlalchemy import (Boolean, Column, DateTime, Float, Index, Integer, MetaData, String,
                         Table, Text, UniqueConstraint, case, delete, func, inspect, select,
@@ -215,15 +216,13 @@ class ConversationIndex:
                    func.max(case((m.c.fallback, 1), else_=0)).label("fallback"),
                    func.min(case(((m.c.sender == PATIENT) & (m.c.intent != FALLBACK_INTENT),
                                   m.c.confidence))).label("lowest_confidence"),
-                   func.max(m.c.event_id).label("last_event_id"))
+                   func.max(m.c.event_id).label("last_event_id"),
+                   func.min(case((m.c.sender == PATIENT, m.c.event_id))).label("first_question_id"))
             .where(m.c.sender_id.in_(senders)).group_by(m.c.sender_id)).all()
+        first_ids = [row.first_question_id for row in counts if row.first_question_id is not None]
         first_questions = {sender_id: (text, payload) for sender_id, text, payload in
                            session.execute(select(m.c.sender_id, m.c.text, m.c.button_payload)
-                                           .where(m.c.event_id.in_(
-                                               select(func.min(m.c.event_id))
-                                               .where(m.c.sender_id.in_(senders),
-                                                      m.c.sender == PATIENT)
-                                               .group_by(m.c.sender_id))))}
+                                           .where(m.c.event_id.in_(first_ids)))}
         summaries = []
         for row in counts:
             question, payload = first_questions.get(row.sender_id, (None, None))
@@ -260,7 +259,7 @@ def _with_button_titles(session: Session, messages: List[Message]) -> List[Messa
     offered = _offered_so_far(session, {m.sender_id for m in messages if m.sender == PATIENT})
     shown = []
     for message in sorted(messages, key=lambda m: m.event_id):
-        titles = offered.setdefault(message.sender_id, ButtonTitles())
+        titles = offered[message.sender_id]
         titles.offer(message.buttons)
         title = titles.title_of(message.text) if message.sender == PATIENT else None
         shown.append(replace(message, text=title, button_payload=message.text)
@@ -268,9 +267,9 @@ def _with_button_titles(session: Session, messages: List[Message]) -> List[Messa
     return shown
 
 
-def _offered_so_far(session: Session, senders: Set[str]) -> Dict[str, ButtonTitles]:
+def _offered_so_far(session: Session, senders: Set[str]) -> DefaultDict[str, ButtonTitles]:
     """The buttons offered in these conversations' messages indexed so far."""
-    offered: Dict[str, ButtonTitles] = {}
+    offered: DefaultDict[str, ButtonTitles] = defaultdict(ButtonTitles)
     if not senders:
         return offered
     message = ConversationMessage
@@ -278,8 +277,7 @@ def _offered_so_far(session: Session, senders: Set[str]) -> Dict[str, ButtonTitl
             select(message.sender_id, message.buttons)
             .where(message.sender_id.in_(senders), message.buttons.isnot(None))
             .order_by(message.event_id)):
-        offered.setdefault(sender_id, ButtonTitles()).offer(
-            Button(**button) for button in json.loads(buttons))
+        offered[sender_id].offer(Button(**button) for button in json.loads(buttons))
     return offered
 
 
