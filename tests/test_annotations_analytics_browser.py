@@ -113,12 +113,14 @@ def test_the_analytics_page_shows_its_charts_and_tables_for_a_period(new_page, s
 def test_a_staff_account_cannot_open_the_admin_pages(new_page, stack):
     console = new_page()
     log_in(console, stack, "Nurse Sid")
+    expect(console.get_by_role("link", name="Accounts")).to_have_count(0)
 
-    answer = console.goto(f"{stack.web_url}/staff/audit")
+    for path in ("/staff/audit", "/staff/accounts"):
+        answer = console.goto(f"{stack.web_url}{path}")
 
-    assert answer.status == 403
-    expect(console.get_by_text("This needs the admin role; your account has the staff role.")
-           ).to_be_visible()
+        assert answer.status == 403, path
+        expect(console.get_by_text(
+            "This needs the admin role; your account has the staff role.")).to_be_visible()
     assert console.request.get(f"{stack.web_url}/api/staff/audit").status == 403
 
 
