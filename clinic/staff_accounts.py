@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 from typing import Callable, List, Optional, Tuple
 
-from sqlalchemy import Boolean, Column, DateTime, Integer, String, select
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, delete, select
 from sqlalchemy.orm import Session
 
 from clinic import passwords, settings
@@ -49,6 +49,19 @@ class StaffAccount(Base):
 
     def as_staff(self) -> Staff:
         return Staff(self.id, self.username, self.display_name, self.role)
+
+
+class StaffSession(Base):
+    """A logged-in browser (see clinic/staff_sessions.py); here, beside the
+    accounts, because changes to an account end its sessions."""
+    __tablename__ = "staff_sessions"
+
+    id = Column(Integer, primary_key=True)
+    token_hash = Column(String(64), nullable=False, unique=True)
+    staff_id = Column(Integer, ForeignKey("staff_accounts.id"), nullable=False, index=True)
+    csrf_token = Column(String(64), nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False)
+    last_seen_at = Column(DateTime(timezone=True), nullable=False)
 
 
 class AccountNotFound(LookupError):
@@ -133,8 +146,13 @@ class StaffAccounts:
             account.failed_logins, account.locked_until = 0, None
 
     def set_active(self, username: str, active: bool) -> None:
+        """Disabling also ends the account's sessions: enabling it again must
+        not bring back a login that was open (perhaps a stolen one)."""
         with self._session() as session:
-            self._existing(session, username).active = active
+            account = self._existing(session, username)
+            account.active = active
+            if not active:
+                session.execute(delete(StaffSession).where(StaffSession.staff_id == account.id))
 
     def unlock(self, username: str) -> None:
         with self._session() as session:

@@ -19,24 +19,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable, Optional
 
-from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, delete, or_, select
+from sqlalchemy import delete, or_, select
 
-from clinic.database import Base, Database, as_utc, utc_now
+from clinic.database import Database, as_utc, utc_now
 from clinic.staff import Staff
-from clinic.staff_accounts import StaffAccount
+from clinic.staff_accounts import StaffAccount, StaffSession
 
 ABSOLUTE_LIFETIME = timedelta(hours=12)
-
-
-class StaffSession(Base):
-    __tablename__ = "staff_sessions"
-
-    id = Column(Integer, primary_key=True)
-    token_hash = Column(String(64), nullable=False, unique=True)
-    staff_id = Column(Integer, ForeignKey("staff_accounts.id"), nullable=False, index=True)
-    csrf_token = Column(String(64), nullable=False)
-    created_at = Column(DateTime(timezone=True), nullable=False)
-    last_seen_at = Column(DateTime(timezone=True), nullable=False)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from clinic.database import Database, utc_now
 from clinic.local_servers import Stack, add_staff_account
 from clinic.settings import PROJECT_ROOT
 from clinic.staff_accounts import StaffAccount
-from clinic.staff_sessions import StaffSession
+from clinic.staff_accounts import StaffSession
 from tests.services import unavailable
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")

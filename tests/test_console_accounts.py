@@ -149,6 +149,19 @@ def test_disabling_an_account_ends_its_sessions_until_it_is_enabled(console):
         "account_disabled", "account_enabled"]
 
 
+def test_a_session_open_when_the_account_was_disabled_stays_ended_once_enabled(console):
+    """Disable a stolen login, enable the account again: the thief stays out."""
+    console.add("jane")
+    jane = another_browser(console)
+    jane.log_in("jane")
+    as_admin(console)
+
+    post(console, "/staff/accounts/jane/disable")
+    post(console, "/staff/accounts/jane/enable")
+
+    assert not jane.is_logged_in()
+
+
 def test_an_admin_unlocks_an_account_locked_after_failed_logins(console):
     console.add("jane")
     jane = another_browser(console)
