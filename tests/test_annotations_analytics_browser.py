@@ -102,7 +102,8 @@ def test_the_analytics_page_shows_its_charts_and_tables_for_a_period(new_page, s
                     "Requests for staff per day, and the median wait until claimed",
                     "Patients' messages by hour of the day (clinic time)"):
         expect(console.get_by_role("table", name=caption)).to_be_visible()
-    conversations = console.get_by_role("table", name="Conversations per day, by the day they began")
+    conversations = console.get_by_role(
+        "table", name="Conversations per day, by the day they began")
     assert int(conversations.locator("tbody tr").last.locator("td").inner_text()) >= 1  # today
     expect(console.get_by_role("table", name=re.compile("most frequent intents"))).to_contain_text(
         "ask_duration")
