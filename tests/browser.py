@@ -104,6 +104,17 @@ class ChatWidget:
         reply.wait_for(timeout=30_000)
         return reply
 
+    def settled_count(self, sender: str, quiet_ms: int = 1500) -> int:
+        """How many messages of `sender` there are once none has arrived for
+        `quiet_ms` (an answer may come in several messages)."""
+        count = self.messages(sender).count()
+        while True:
+            self.page.wait_for_timeout(quiet_ms)
+            now = self.messages(sender).count()
+            if now == count:
+                return count
+            count = now
+
     def session_id(self) -> str:
         return self.page.evaluate(f"localStorage.getItem('{SESSION_KEY}')")
 

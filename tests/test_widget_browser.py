@@ -77,9 +77,9 @@ def test_a_reload_keeps_the_conversation_and_its_history(widget, page):
     widget.open()
     widget.ask("does it hurt?")
     widget.ask("what results can I expect?")
+    answers = widget.settled_count("assistant")
     session_id = widget.session_id()
     texts = widget.log.inner_text()
-    answers = widget.messages("assistant").count()
 
     page.reload()
     widget = ChatWidget(page)
