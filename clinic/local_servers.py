@@ -131,6 +131,7 @@ class Stack:
     database_url: str
     settings: ClinicSettingsFile
     api_token: str
+    env: Dict[str, str]  # the environment its servers run with
     processes: Dict[str, subprocess.Popen] = field(default_factory=dict)
     _staff: Dict[Tuple[str, str], "StaffBrowser"] = field(default_factory=dict)
 
@@ -280,7 +281,7 @@ def running_stack(model: Path, folder: Path, database_url: str) -> Iterator[Stac
             action_server_url=f"http://127.0.0.1:{action_port}",
             web_url=f"http://127.0.0.1:{web_port}",
             database_url=database_url,
-            settings=settings, api_token=token, processes=processes,
+            settings=settings, api_token=token, env=env, processes=processes,
         )
 
 
@@ -290,13 +291,7 @@ def another_rasa_server(stack: Stack, model: Path, port: int, log: Path,
     """One more Rasa server beside the stack's, on its action server, database and
     settings, for a chat widget on `site_origin` (e.g. to stop and restart under
     a connected chat); yields its URL."""
-    env = {
-        "ACTION_ENDPOINT_URL": f"{stack.action_server_url}/webhook",
-        "DATABASE_URL": stack.database_url,
-        "CLINIC_SETTINGS_FILE": str(stack.settings.path),
-        "RASA_CORS_ORIGINS": site_origin,
-    }
     url = f"http://127.0.0.1:{port}"
     with running(rasa_server_command(model, port, stack.api_token, site_origin),
-                 f"{url}/", log, env):
+                 f"{url}/", log, {**stack.env, "RASA_CORS_ORIGINS": site_origin}):
         yield url

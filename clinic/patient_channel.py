@@ -117,11 +117,8 @@ class PatientSocketIOInput(SocketIOInput):
         return blueprint
 
     async def _history(self, sid: Text, session_id: Text) -> List[Dict[Text, Any]]:
-        environ = self.sio.get_environ(sid, namespace=self.namespace) or {}
-        request = environ.get("sanic.request")
-        agent = getattr(getattr(request, "app", None), "ctx", None)
-        agent = getattr(agent, "agent", None)
-        if agent is None or agent.tracker_store is None:
-            return []
+        # The socket's HTTP request leads to Rasa's app and its loaded agent.
+        request = self.sio.get_environ(sid, namespace=self.namespace)["sanic.request"]
+        agent = request.app.ctx.agent
         tracker = await agent.tracker_store.retrieve(session_id)
         return history(tracker.events) if tracker else []
