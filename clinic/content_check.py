@@ -5,17 +5,24 @@ builds every topic's answers from it (content/topics.yml), finds the page's
 words for every condition (content/conditions.yml) and compiles the red-flag
 patterns (content/red_flags.yml), so a broken page or a content file that no
 longer matches its page is reported, with file and line, before training.
+
+A document whose "Last reviewed:" date is older than `review_every_months`
+(settings/clinic.yml) gets a warning, which does not stop the workflow.
 """
 import re
 import sys
-from typing import List
+from datetime import date
+from typing import List, Optional
 
 import yaml
 
 from clinic import settings
 from clinic.answers import FOLLOW_UPS, TopicError, answer, answered_from_pages, load_topics
 from clinic.conditions import first_sentence_with, load_condition_terms
-from clinic.documents import DocumentError, TreatmentDocument, document_paths, parse_document
+from clinic.documents import (
+    REVIEWED_LINE, DocumentError, TreatmentDocument, document_paths, human_date, parse_document,
+    review_due,
+)
 from clinic.red_flags import RedFlags
 
 
@@ -39,17 +46,32 @@ def condition_problems(documents: List[TreatmentDocument]) -> List[str]:
     ]
 
 
-def main() -> int:
+def staleness_warning(document: TreatmentDocument, months: int, today: date) -> Optional[str]:
+    """A warning when the document's last review is more than `months` months ago."""
+    due = review_due(document, months)
+    if today <= due:
+        return None
+    return (f"{document.path}:{REVIEWED_LINE}: the {document.name} page (version "
+            f"{document.version}) was last reviewed on {human_date(document.reviewed)}, more "
+            f"than {months} months ago (review due by {human_date(due)}); review it, then "
+            f"set 'Last reviewed:' to the day you did (and raise 'Version:' if you changed "
+            f"the text)")
+
+
+def main(today: Optional[date] = None) -> int:
+    today = today or date.today()
     paths = document_paths(settings.content_dir())
     if not paths:
         print(f"ERROR no treatment documents (*.txt) in {settings.content_dir()}")
         return 1
     problems: List[str] = []
+    warnings: List[str] = []
     documents = []
     try:
+        months = settings.review_every_months()
         for path in paths:
             try:
-                document = parse_document(path)
+                document = parse_document(path, today)
             except DocumentError as error:
                 problems.append(str(error))
                 continue
@@ -57,13 +79,23 @@ def main() -> int:
             found = document_problems(document)
             problems += found
             if not found:
-                print(f"ok    {path}: {document.name}, {len(document.sections)} sections")
-        problems += condition_problems(documents)
+                print(f"ok    {path}: {document.name}, version {document.version}, reviewed "
+                      f"{human_date(document.reviewed)}, {len(document.sections)} sections")
+            stale = staleness_warning(document, months, today)
+            if stale:
+                warnings.append(stale)
+        if len(documents) == len(paths):  # else every condition would seem missing
+            problems += condition_problems(documents)
         RedFlags.load(settings.red_flags_file())
     except (TopicError, ValueError, yaml.YAMLError, re.error) as error:
         problems.append(str(error))
+    for warning in warnings:
+        print(f"WARN  {warning}")
     for problem in problems:
         print(f"ERROR {problem}")
+    if problems:
+        print(f"{len(problems)} problem(s) in the content: fix them (see CONTENT.md, "
+              "\"Treatment documents\") before training.")
     return 1 if problems else 0
 
 

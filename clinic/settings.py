@@ -65,6 +65,24 @@ def emergency_number() -> Optional[str]:
     return number or None
 
 
+# Months after its "Last reviewed:" date before `make validate` warns that a
+# treatment document is due for review, unless settings/clinic.yml says otherwise.
+DEFAULT_REVIEW_EVERY_MONTHS = 12
+
+
+def review_every_months() -> int:
+    """`treatment_documents: review_every_months` in settings/clinic.yml (default 12)."""
+    section = _clinic_settings().get("treatment_documents") or {}
+    months = section.get("review_every_months", DEFAULT_REVIEW_EVERY_MONTHS)
+    if isinstance(months, bool) or not isinstance(months, int) or months < 1:
+        path = _path_from_env("CLINIC_SETTINGS_FILE", "settings/clinic.yml")
+        raise ValueError(
+            f"{path}: treatment_documents: review_every_months must be a whole number of "
+            f"months, 1 or more (it is {months!r}); e.g. 12"
+        )
+    return months
+
+
 def red_flags_file() -> Path:
     """Patterns that make a message an emergency, whatever the classifier says."""
     return _path_from_env("CLINIC_RED_FLAGS_FILE", "content/red_flags.yml")
