@@ -24,8 +24,7 @@ def utter_quote(dispatcher: CollectingDispatcher, quoted: Answer, topic: str) ->
     dispatcher.utter_message(
         text=quoted.text,
         # Machine-readable provenance for the chat widget and the staff console.
-        metadata={"treatment": quoted.treatment, "sections": quoted.sections,
-                  "source": quoted.source, "topic": topic},
+        metadata={**quoted.metadata, "topic": topic},
     )
 
 
@@ -40,13 +39,12 @@ def utter_condition_coverage(
         utter_clinic_contact(dispatcher)
         return
     heading, sentence = found.quote
-    quoted = Answer(treatment=document.name, quotes=((heading, sentence),))
+    quoted = Answer.quoting(document, ((heading, sentence),))
     dispatcher.utter_message(
         response="utter_condition_named" if found.kind == NAMED else "utter_condition_related",
         condition=condition, term=found.term, quote=sentence, source=quoted.source,
         treatment=document.name,
-        metadata={"treatment": quoted.treatment, "sections": quoted.sections,
-                  "source": quoted.source, "topic": "ask_conditions", "condition": condition},
+        metadata={**quoted.metadata, "topic": "ask_conditions", "condition": condition},
     )
 
 

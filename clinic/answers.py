@@ -1,11 +1,12 @@
 """Answers quoted from treatment documents, by question topic (content/topics.yml)."""
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import yaml
 
-from clinic.documents import KNOWN_HEADINGS, TreatmentDocument, canonical_heading
+from clinic.documents import KNOWN_HEADINGS, TreatmentDocument, canonical_heading, human_date
 
 # What a patient can ask right after an answer, besides a new topic.
 FOLLOW_UPS = ("more", "why")
@@ -37,6 +38,14 @@ class Topic:
 class Answer:
     treatment: str
     quotes: Tuple[Tuple[str, str], ...]  # (section heading as written, quoted text)
+    version: int  # the document's "Version:"
+    reviewed: date  # the document's "Last reviewed:"
+
+    @classmethod
+    def quoting(cls, document: TreatmentDocument,
+                quotes: Tuple[Tuple[str, str], ...]) -> "Answer":
+        return cls(treatment=document.name, quotes=quotes, version=document.version,
+                   reviewed=document.reviewed)
 
     @property
     def sections(self) -> List[str]:
@@ -44,8 +53,17 @@ class Answer:
 
     @property
     def source(self) -> str:
+        """The caption: 'Source: the clinic's Prolotherapy page, "How Long Does It
+        Take" (version 1, reviewed 26 Nov 2026).'"""
         names = " and ".join(f'"{heading}"' for heading in self.sections)
-        return f"Source: the clinic's {self.treatment} page, {names}."
+        return (f"Source: the clinic's {self.treatment} page, {names} "
+                f"(version {self.version}, reviewed {human_date(self.reviewed)}).")
+
+    @property
+    def metadata(self) -> Dict[str, Any]:
+        """Machine-readable provenance for the chat widget and the staff console."""
+        return {"treatment": self.treatment, "sections": self.sections, "source": self.source,
+                "version": self.version, "reviewed": self.reviewed.isoformat()}
 
     @property
     def text(self) -> str:
@@ -104,4 +122,4 @@ def answer(document: TreatmentDocument, parts: Tuple[TopicPart, ...]) -> Answer:
                 f"with '{part.sentences_with}', which content/topics.yml quotes"
             )
         quotes.append((section.heading, " ".join(sentences)))
-    return Answer(treatment=document.name, quotes=tuple(quotes))
+    return Answer.quoting(document, tuple(quotes))

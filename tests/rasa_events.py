@@ -39,9 +39,10 @@ def answer(text: str, sections: Sequence[str], timestamp: Optional[float] = None
     """An answer quoted from the treatment page (actions/answers.py): its text
     ends with the source caption, which its metadata also carries."""
     source = "Source: the clinic's Prolotherapy page, " + " and ".join(
-        f'"{section}"' for section in sections) + "."
+        f'"{section}"' for section in sections) + " (version 1, reviewed 26 Nov 2026)."
     return BotUttered(f"{text}\n\n{source}", data={"buttons": None}, metadata={"metadata": {
-        "treatment": "Prolotherapy", "sections": list(sections), "source": source}},
+        "treatment": "Prolotherapy", "sections": list(sections), "source": source,
+        "version": 1, "reviewed": "2026-11-26"}},
         timestamp=timestamp)
 
 

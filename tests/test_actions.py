@@ -47,13 +47,15 @@ def test_duration_answer_quotes_the_page_and_names_its_sections():
     assert "15 to 30 minutes" in message["text"]
     assert "series of injections over several weeks or months" in message["text"]
     source = ('Source: the clinic\'s Prolotherapy page, "How Long Does It Take" and '
-              '"Procedure Description".')
+              '"Procedure Description" (version 1, reviewed 26 Nov 2026).')
     assert message["text"].endswith(source)
     # The chat widget shows the source apart, as a caption.
     assert message["metadata"] == {
         "treatment": "Prolotherapy",
         "sections": ["How Long Does It Take", "Procedure Description"],
         "source": source,
+        "version": 1,
+        "reviewed": "2026-11-26",
         "topic": "ask_duration",
     }
 
@@ -102,7 +104,9 @@ def test_a_listed_condition_is_confirmed_in_the_page_s_words():
     assert message["response"] == "utter_condition_named"
     assert message["term"] == "osteoarthritis"
     assert message["quote"].startswith("Prolotherapy, also known as regenerative injection therapy")
-    assert message["source"] == 'Source: the clinic\'s Prolotherapy page, "Conditions It Treats".'
+    assert message["source"] == ('Source: the clinic\'s Prolotherapy page, "Conditions It Treats" '
+                                 '(version 1, reviewed 26 Nov 2026).')
+    assert message["metadata"]["version"] == 1
 
 
 def test_a_body_part_is_related_to_the_tissue_the_page_names():

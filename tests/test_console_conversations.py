@@ -157,7 +157,8 @@ def test_the_transcript_shows_intents_sources_staff_and_handoff_events(jane, ras
 
     assert "Intent: ask_duration, confidence 0.91" in page
     assert "15 to 30 minutes." in page
-    assert 'Source: the clinic\'s Prolotherapy page, "How Long Does It Take".' in page
+    assert ('Source: the clinic\'s Prolotherapy page, "How Long Does It Take" '
+            '(version 1, reviewed 26 Nov 2026).') in page
     assert "Clinic staff · Nurse Jane" in page
     assert "Asked for staff: patient asked for a person" in page
     assert "Claimed by Nurse Jane" in page

@@ -75,7 +75,8 @@ def test_each_message_is_indexed_as_the_transcript_shows_it(rasa, clinic):
              m["sections"], m["staff_name"]) for m in transcript.messages] == [
         ("patient", "What does prolotherapy treat?", "ask_conditions", 0.93, None, [], None),
         ("assistant", "It treats osteoarthritis.", None, None,
-         "Source: the clinic's Prolotherapy page, \"Conditions It Treats\".",
+         "Source: the clinic's Prolotherapy page, \"Conditions It Treats\" "
+         "(version 1, reviewed 26 Nov 2026).",
          ["Conditions It Treats"], None),
         ("staff", "Hello, this is Jane.", None, None, None, [], "Nurse Jane"),
     ]

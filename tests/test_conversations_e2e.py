@@ -45,7 +45,8 @@ def test_an_answered_question_shows_its_intent_confidence_and_source(stack):
         "patient", "What does prolotherapy treat?", "ask_conditions")
     assert question["understood"].startswith("Intent: ask_conditions, confidence 0.")
     assert answer["sender"] == "assistant" and "osteoarthritis" in answer["text"]
-    assert answer["source"] == "Source: the clinic's Prolotherapy page, \"Conditions It Treats\"."
+    assert answer["source"] == ("Source: the clinic's Prolotherapy page, \"Conditions It Treats\" "
+                                "(version 1, reviewed 26 Nov 2026).")
     assert "Source:" not in answer["text"]  # once, as the caption
     assert listed(stack, "q=what+does+prolotherapy+treat")[patient] == []
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from clinic import content_check, settings
+from clinic.answers import Answer
 from clinic.documents import (
     KNOWN_HEADINGS, DocumentError, bullet_point, human_date, load_documents, months_after,
     parse_document,
@@ -191,6 +192,16 @@ def test_a_review_date_of_tomorrow_is_accepted():
     # The clinic's time zone may be a day ahead of the server's.
     path = settings.content_dir() / "prolotherapy.txt"
     assert parse_document(path, today=date(2026, 11, 25)).reviewed == date(2026, 11, 26)
+
+
+def test_answers_name_the_document_s_version_and_review_date():
+    document = load_documents(settings.content_dir())["prolotherapy"]
+    quoted = Answer.quoting(document, (("How Long Does It Take", "About 30 minutes."),))
+
+    assert quoted.source == ('Source: the clinic\'s Prolotherapy page, "How Long Does It Take" '
+                             '(version 1, reviewed 26 Nov 2026).')
+    assert quoted.metadata["version"] == 1
+    assert quoted.metadata["reviewed"] == "2026-11-26"
 
 
 def test_dates_and_months():

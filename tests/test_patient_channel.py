@@ -10,7 +10,8 @@ from clinic.patient_socket import PatientSocket
 
 
 def test_an_answer_keeps_its_paragraphs_buttons_and_source():
-    source = 'Source: the clinic\'s Prolotherapy page, "How Long Does It Take".'
+    source = ('Source: the clinic\'s Prolotherapy page, "How Long Does It Take" '
+              '(version 1, reviewed 26 Nov 2026).')
     message = widget_message({
         "text": f"Each session takes 15 to 30 minutes.\n\n{source}",
         "buttons": [{"title": "Talk to staff", "payload": "/request_human"}],

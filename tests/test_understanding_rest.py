@@ -17,7 +17,8 @@ def test_a_condition_the_page_lists_is_confirmed_in_its_words(rasa_server, patie
 
     assert "page mentions osteoarthritis" in answer
     assert "including osteoarthritis, tendonitis, ligament injuries" in answer
-    assert 'Source: the clinic\'s Prolotherapy page, "Conditions It Treats".' in answer
+    assert ('Source: the clinic\'s Prolotherapy page, "Conditions It Treats" '
+            '(version 1, reviewed 26 Nov 2026).') in answer
     assert "will help you" not in answer
 
 

@@ -1,15 +1,26 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
+import { linkTokens } from "../src/linkify.js";
 import { fromHistory, fromServer, sessionIdOf } from "../src/messages.js";
 
-const SOURCE = 'Source: the clinic\'s prolotherapy page, "How Long Does It Take".';
+// As actions/answers.py sends it: the page, its sections, the document's version and review date.
+const SOURCE = 'Source: the clinic\'s Prolotherapy page, "How Long Does It Take" (version 1, reviewed 26 Nov 2026).';
 
 test("a source at the end of the text becomes a caption", () => {
   const message = fromServer({ text: `Each session takes about 15 to 30 minutes.\n\n${SOURCE}`, metadata: { source: SOURCE } });
   assert.equal(message.text, "Each session takes about 15 to 30 minutes.");
   assert.equal(message.source, SOURCE);
   assert.equal(message.sender, "assistant");
+});
+
+test("the caption keeps the document's version and review date, as plain text", () => {
+  const metadata = { source: SOURCE, sections: ["How Long Does It Take"], version: 1, reviewed: "2026-11-26" };
+  const message = fromServer({ text: `About 15 to 30 minutes.\n\n${SOURCE}`, metadata });
+  assert.equal(message.source, SOURCE);
+  assert.match(message.source, /\(version 1, reviewed 26 Nov 2026\)\.$/);
+  // The date is not taken for a phone number.
+  assert.deepEqual(linkTokens(message.source), [{ type: "text", text: SOURCE }]);
 });
 
 test("a source already inside the text is not shown twice", () => {
