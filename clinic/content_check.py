@@ -12,6 +12,7 @@ A document whose "Last reviewed:" date is older than `review_every_months`
 import re
 import sys
 from datetime import date
+from pathlib import Path
 from typing import List, Optional
 
 import yaml
@@ -46,6 +47,15 @@ def condition_problems(documents: List[TreatmentDocument]) -> List[str]:
     ]
 
 
+def shown(path: Path) -> Path:
+    """The path as the content team knows it: relative to the current folder
+    (the project's, under make) when inside it."""
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
 def staleness_warning(document: TreatmentDocument, months: int, today: date) -> Optional[str]:
     """A warning when the document's last review is more than `months` months ago."""
     due = review_due(document, months)
@@ -60,7 +70,7 @@ def staleness_warning(document: TreatmentDocument, months: int, today: date) -> 
 
 def main(today: Optional[date] = None) -> int:
     today = today or date.today()
-    paths = document_paths(settings.content_dir())
+    paths = [shown(path) for path in document_paths(settings.content_dir())]
     if not paths:
         print(f"ERROR no treatment documents (*.txt) in {settings.content_dir()}")
         return 1

@@ -308,3 +308,12 @@ def test_an_invalid_review_period_is_an_error(tmp_path, monkeypatch, capsys):
 
     assert code == 1
     assert "review_every_months must be a whole number of months, 1 or more (it is 0)" in out
+
+
+def test_the_content_check_names_files_as_the_content_team_knows_them(tmp_path, monkeypatch,
+                                                                      capsys):
+    monkeypatch.chdir(tmp_path)
+    code, out = check(tmp_path, monkeypatch, capsys, replace_line(1, "Version: two"))
+
+    assert code == 1
+    assert "ERROR treatments/prolotherapy.txt:1: the version line reads 'Version: two'" in out
