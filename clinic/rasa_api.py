@@ -1,4 +1,4 @@
-"""Rasa's HTTP API, as the web app and the action server use it.
+"""Rasa's HTTP API, as the web app, the action server and model promotion use it.
 
 Staff messages reach a patient's open chat through Rasa itself: a `bot` event
 appended with execute_side_effects=true is stored in the conversation and sent
@@ -18,8 +18,16 @@ STAFF = "clinic_staff"  # `from` in the metadata of a staff member's message
 LISTEN = {"event": "action", "name": "action_listen"}
 
 
+# Loading a model with its language models takes a while on a busy server.
+MODEL_LOAD_SECONDS = 300
+
+
 class RasaApiError(RuntimeError):
     pass
+
+
+class RasaUnreachable(RasaApiError):
+    """No answer at all: the server isn't running there, or the network is down."""
 
 
 class RasaApi:
@@ -31,19 +39,34 @@ class RasaApi:
     def from_settings(cls) -> "RasaApi":
         return cls(settings.rasa_url(), settings.rasa_api_token())
 
-    async def _post(self, path: str, body: Any) -> Any:
-        params = {"token": self.token, "execute_side_effects": "true",
-                  "output_channel": "latest"}
-        timeout = aiohttp.ClientTimeout(total=30)
+    async def _request(self, method: str, path: str, body: Any = None,
+                       params: Optional[Dict[str, str]] = None, seconds: float = 30) -> Any:
+        timeout = aiohttp.ClientTimeout(total=seconds)
         try:
             async with aiohttp.ClientSession(timeout=timeout) as session:
-                async with session.post(f"{self.url}{path}", params=params, json=body) as response:
-                    if response.status != 200:
-                        raise RasaApiError(f"Rasa answered {response.status} to POST {path}")
-                    return await response.json()
+                async with session.request(method, f"{self.url}{path}", json=body,
+                                           params={"token": self.token, **(params or {})}
+                                           ) as response:
+                    if response.status not in (200, 204):
+                        raise RasaApiError(f"Rasa answered {response.status} to {method} {path}")
+                    return await response.json() if response.status == 200 else None
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
             # Not the error's own text: it may hold the URL with the API token.
-            raise RasaApiError(f"Rasa could not be reached ({type(error).__name__})") from None
+            raise RasaUnreachable(f"Rasa could not be reached ({type(error).__name__})") from None
+
+    async def _post(self, path: str, body: Any) -> Any:
+        return await self._request("POST", path, body, {"execute_side_effects": "true",
+                                                        "output_channel": "latest"})
+
+    async def load_model(self, model_file: str) -> None:
+        """Replace the server's model (PUT /model). Rasa loads the new model
+        beside the running one, then swaps them; conversations stay in the
+        tracker store, so open ones carry on with the new model."""
+        await self._request("PUT", "/model", {"model_file": model_file}, seconds=MODEL_LOAD_SECONDS)
+
+    async def model_file(self) -> str:
+        """The file name of the model the server runs (GET /status)."""
+        return (await self._request("GET", "/status"))["model_file"]
 
     async def append_events(self, conversation_id: str, events: List[Dict[str, Any]]) -> None:
         await self._post(f"/conversations/{conversation_id}/tracker/events", events)
