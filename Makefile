@@ -109,7 +109,7 @@ run: train widget $(RASA_API_TOKEN_FILE) ## Install, train if needed, and start 
 	@echo "  Chat in the terminal: make shell (in a second terminal)."
 	@echo "  Clinic page with the chat widget: $(WEB_PUBLIC_URL)/"
 	@echo "  Staff console: http://$(WEB_HOST):$(WEB_PORT)/staff/ (make add-staff USERNAME=... NAME='...' ROLE=admin makes an account)"
-	RASA_API_TOKEN=$$(cat $(RASA_API_TOKEN_FILE)) RASA_MODEL=$$($(PY) -m clinic.model_build path) \
+	RASA_API_TOKEN=$$(cat $(RASA_API_TOKEN_FILE)) RASA_MODEL=$$($(PY) -m clinic.model_commands live-path) \
 		$(BIN)/honcho start -f Procfile
 
 add-staff: install ## Add a staff console account (asks for its password): make add-staff USERNAME=jane NAME="Nurse Jane" ROLE=staff
@@ -130,9 +130,33 @@ test-understanding: train ## Quality gate: held-out accuracy and macro-F1 >= 0.9
 	$(PY) -m evaluation.heldout $$($(PY) -m clinic.model_build path)
 	$(PY) -m evaluation.gate
 
-evaluate: train ## Held-out report and 5-fold cross-validation, with confusion matrices, in results/
-	$(PY) -m evaluation.heldout $$($(PY) -m clinic.model_build path)
+evaluate: train ## Held-out report compared with the live model (MODEL=<version> for another), and 5-fold cross-validation, in results/
+	@mkdir -p var
+	$(PY) -m clinic.model_commands evaluate $(MODEL)
 	$(PY) -m evaluation.cross_validation
+
+.PHONY: promote rollback model-history models
+# The model commands for the content team (CONTENT.md): the live model is
+# recorded in the database; promote and rollback load it on the running Rasa
+# servers through their HTTP API.
+promote: install $(RASA_API_TOKEN_FILE) ## Put a model live: make promote MODEL=<version> REASON="..." [OVERRIDE=1] [BY=name]
+	@test -n "$(MODEL)" || { echo 'Say which model: make promote MODEL=<version> REASON="..." (make models lists them)'; exit 1; }
+	@mkdir -p var
+	RASA_API_TOKEN=$$(cat $(RASA_API_TOKEN_FILE)) $(PY) -m clinic.model_commands promote "$(MODEL)" \
+		--reason "$(REASON)" $(if $(BY),--by "$(BY)") $(if $(filter 1,$(OVERRIDE)),--override)
+
+rollback: install $(RASA_API_TOKEN_FILE) ## Put the previous live model back live: make rollback REASON="..." [BY=name]
+	@mkdir -p var
+	RASA_API_TOKEN=$$(cat $(RASA_API_TOKEN_FILE)) $(PY) -m clinic.model_commands rollback \
+		--reason "$(REASON)" $(if $(BY),--by "$(BY)")
+
+model-history: install ## Which model was live when, who put it live and why
+	@mkdir -p var
+	@$(PY) -m clinic.model_commands history
+
+models: install ## The trained models with their held-out figures; which one is live
+	@mkdir -p var
+	@$(PY) -m clinic.model_commands list
 
 compare-baselines: train ## Held-out figures of keyword retrieval and Rasa's default pipeline beside ours
 	$(PY) -m evaluation.baselines $$($(PY) -m clinic.model_build path)

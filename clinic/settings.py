@@ -117,6 +117,25 @@ def rasa_url() -> str:
     return os.environ.get("RASA_URL", "http://127.0.0.1:5005")
 
 
+def rasa_server_urls() -> List[str]:
+    """Every Rasa server that runs the live model (space separated); a promoted or
+    rolled-back model is loaded on each. Default: RASA_URL alone."""
+    return os.environ.get("RASA_SERVER_URLS", "").split() or [rasa_url()]
+
+
+def model_promotion_margin() -> float:
+    """How far below the live model's held-out accuracy, or any intent's F1, a
+    model may be and still be promoted (0 to 1)."""
+    value = os.environ.get("MODEL_PROMOTION_MARGIN", "").strip()
+    try:
+        margin = float(value) if value else 0.02
+    except ValueError:
+        margin = -1
+    if not 0 <= margin <= 1:
+        raise ValueError(f"MODEL_PROMOTION_MARGIN must be a number from 0 to 1, not {value!r}")
+    return margin
+
+
 def rasa_api_token() -> str:
     """The token Rasa's HTTP API is started with (`rasa run --auth-token`)."""
     token = os.environ.get("RASA_API_TOKEN", "")

@@ -16,20 +16,20 @@ from evaluation.nlu_report import NluReport
 RESULTS = PROJECT_ROOT / "results" / "heldout"
 
 
-def evaluate(model: Path, out: Path = RESULTS) -> NluReport:
+def evaluate(model: Path, out: Path = RESULTS, heldout: Path = HELDOUT_DIR) -> NluReport:
     rasa = Path(sys.executable).parent / "rasa"
     subprocess.run(
-        [str(rasa), "test", "nlu", "--model", str(model), "--nlu", str(HELDOUT_DIR),
+        [str(rasa), "test", "nlu", "--model", str(model), "--nlu", str(heldout),
          "--out", str(out)],
         cwd=PROJECT_ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     return NluReport.read(out)
 
 
-def print_accuracy_per_file(report: NluReport) -> None:
+def print_accuracy_per_file(report: NluReport, heldout: Path = HELDOUT_DIR) -> None:
     """Each held-out file was written separately; their figures side by side."""
     wrong = {(error["intent"], error["text"]) for error in report.errors}
-    for path in sorted(HELDOUT_DIR.glob("*.yml")):
+    for path in sorted(heldout.glob("*.yml")):
         examples = load_examples(path)
         right = sum((intent, text) not in wrong for intent, text in examples)
         print(f"  {path.name}: accuracy {right / len(examples):.3f} ({len(examples)} messages)")
