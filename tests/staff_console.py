@@ -2,7 +2,9 @@
 TestClient over https (as in production), on a temporary SQLite database,
 with a clock the tests move on instead of waiting."""
 import re
+from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
 from typing import Iterator
 
 import pytest
@@ -74,9 +76,10 @@ def clock() -> Clock:
     return Clock()
 
 
-@pytest.fixture
-def console(tmp_path, monkeypatch, clock) -> Iterator[Console]:
-    database_url = f"sqlite:///{tmp_path / 'clinic.db'}"
+@contextmanager
+def running_console(folder: Path, monkeypatch: pytest.MonkeyPatch,
+                    clock: Clock) -> Iterator[Console]:
+    database_url = f"sqlite:///{folder / 'clinic.db'}"
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("RASA_API_TOKEN", "not-used-here")
     for setting in ("STAFF_COOKIE_SECURE", "STAFF_IDLE_TIMEOUT_MINUTES",
@@ -84,3 +87,9 @@ def console(tmp_path, monkeypatch, clock) -> Iterator[Console]:
         monkeypatch.delenv(setting, raising=False)  # the embedded defaults
     with TestClient(create_app(clock), base_url="https://testserver") as client:
         yield Console(client, database_url)
+
+
+@pytest.fixture
+def console(tmp_path, monkeypatch, clock) -> Iterator[Console]:
+    with running_console(tmp_path, monkeypatch, clock) as running:
+        yield running

@@ -54,7 +54,10 @@ def create_app(clock: Callable[[], datetime] = utc_now) -> FastAPI:
         indexer.cancel()
         database.engine.dispose()
 
-    app = FastAPI(title="Clinic assistant web app", lifespan=lifespan)
+    # No /docs, /redoc or /openapi.json: they would show anyone the staff API's
+    # layout (README.md describes it for staff).
+    app = FastAPI(title="Clinic assistant web app", lifespan=lifespan,
+                  openapi_url=None, docs_url=None, redoc_url=None)
     app.middleware("http")(add_staff_security_headers)
     install_error_answers(app)
     for router in (staff_api.router, staff_login.router, staff_pages.router,
