@@ -35,8 +35,7 @@ class CommandError(Exception):
 def evaluate(registry: ModelRegistry, live_models: LiveModels, name: Optional[str],
              margin: float) -> int:
     version = registry.find(name) if name else _current_version(registry)
-    print(f"Evaluating {version.name} on the held-out messages...", flush=True)
-    report, version = registry.evaluate(version)
+    report, version = registry.report(version)
     report.print(f"Held-out sets ({registry.heldout_dir.name}/)")
     print_accuracy_per_file(report, registry.heldout_dir)
     print(f"Written to {registry.results_dir / version.name}/")
@@ -100,13 +99,14 @@ def _put_live(servers: RasaServers, version: ModelVersion, live: Optional[ModelV
         for url, problem in outcome.failed.items():
             print(f"  {url}: {problem}")
         if outcome.switched and live:
-            RasaServers(outcome.switched, servers.token).load(live.path)
+            RasaServers(list(outcome.switched), servers.token).load(live.path)
         print(f"Nothing changed: {live.name if live else 'the model running before'} "
               "is still live.")
         return 1
     record()
-    for url in outcome.switched:
-        print(f"  {url}: now running {version.name}")
+    for url, seconds in outcome.switched.items():
+        print(f"  {url}: now running {version.name} (loaded in {seconds:.0f} s; "
+              "messages meanwhile waited for it)")
     for url in outcome.not_running:
         print(f"  {url}: not running; it will start with {version.name} (make run)")
     print(f"{version.name} is live.")

@@ -83,7 +83,8 @@ class ModelRegistry:
         return None
 
     def report(self, version: ModelVersion) -> Tuple[NluReport, ModelVersion]:
-        """The version's report on the current held-out set, evaluating it if needed."""
+        """The version's report on the current held-out set, evaluating it if needed
+        (a model's figures on the same messages never change)."""
         stored = self.stored_report(version)
         if stored:
             return stored, version

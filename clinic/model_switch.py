@@ -1,9 +1,11 @@
 """Put a model live on every running Rasa server, through Rasa's HTTP API.
 
-The servers are switched one after another, so that behind a load balancer the
-others keep answering while one loads the new model.
+A server answers no one while it loads a model (Rasa loads it on its event loop):
+messages wait, none is lost. The servers are switched one after another, so
+that with several of them only one at a time is busy loading.
 """
 import asyncio
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List
@@ -13,7 +15,7 @@ from clinic.rasa_api import RasaApi, RasaApiError, RasaUnreachable
 
 @dataclass
 class SwitchOutcome:
-    switched: List[str] = field(default_factory=list)
+    switched: Dict[str, float] = field(default_factory=dict)  # URL -> seconds it took
     not_running: List[str] = field(default_factory=list)
     failed: Dict[str, str] = field(default_factory=dict)  # URL -> what went wrong
 
@@ -29,11 +31,12 @@ class RasaServers:
     async def _load(self, model: Path) -> SwitchOutcome:
         outcome = SwitchOutcome()
         for url in self.urls:
+            started = time.monotonic()
             try:
                 # The path as the server reads it: servers on other machines
                 # need the models folder at the same path.
                 await RasaApi(url, self.token).load_model(str(model.resolve()))
-                outcome.switched.append(url)
+                outcome.switched[url] = time.monotonic() - started
             except RasaUnreachable:
                 outcome.not_running.append(url)
             except RasaApiError as error:

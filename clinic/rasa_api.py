@@ -27,7 +27,7 @@ class RasaApiError(RuntimeError):
 
 
 class RasaUnreachable(RasaApiError):
-    """No answer at all: the server isn't running there, or the network is down."""
+    """No connection: nothing listens there (the server isn't running), or no network."""
 
 
 class RasaApi:
@@ -50,9 +50,13 @@ class RasaApi:
                     if response.status not in (200, 204):
                         raise RasaApiError(f"Rasa answered {response.status} to {method} {path}")
                     return await response.json() if response.status == 200 else None
-        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+        except aiohttp.ClientConnectorError as error:
             # Not the error's own text: it may hold the URL with the API token.
             raise RasaUnreachable(f"Rasa could not be reached ({type(error).__name__})") from None
+        except asyncio.TimeoutError:
+            raise RasaApiError(f"Rasa did not answer {method} {path} within {seconds:.0f} s") from None
+        except aiohttp.ClientError as error:
+            raise RasaApiError(f"Rasa could not be reached ({type(error).__name__})") from None
 
     async def _post(self, path: str, body: Any) -> Any:
         return await self._request("POST", path, body, {"execute_side_effects": "true",

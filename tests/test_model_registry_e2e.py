@@ -73,10 +73,12 @@ def registry(tmp_path_factory) -> ModelRegistry:
     (folder / "heldout").mkdir()
     (folder / "heldout" / "heldout.yml").write_text(nlu_yaml(heldout))
     roots = [small_project(folder / "good", training), small_project(folder / "worse", worse)]
-    # Both at once: most of a training run is Rasa starting up, on one core.
+    # Both at once: most of a training or evaluation run is Rasa starting up, on one core.
     with ThreadPoolExecutor(2) as pool:
         list(pool.map(lambda root: model_build.train_version(root, folder / "models"), roots))
-    return ModelRegistry(folder / "models", folder / "results", folder / "heldout")
+        registry = ModelRegistry(folder / "models", folder / "results", folder / "heldout")
+        list(pool.map(registry.evaluate, registry.versions()))
+    return registry
 
 
 @pytest.fixture(scope="module")
