@@ -7,7 +7,8 @@ import pytest
 
 from clinic.staff import ROLES
 from tests.route_table import endpoints
-from tests.staff_console import PASSWORD, Clock, Console, clock, console, running_console  # noqa: F401
+from tests.staff_console import (PASSWORD, Clock, Console, clock, console,  # noqa: F401
+                                 running_console)
 from webapp.app import app
 from webapp.staff_auth import CSRF_HEADER, CSRF_REFUSED, is_staff_api
 from webapp.staff_login import EXPIRED

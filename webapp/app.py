@@ -23,7 +23,7 @@ from webapp import (clinic_pages, console_accounts, console_analytics, console_a
                     console_conversations, console_handoffs, staff_api, staff_login, staff_pages)
 from webapp.claim_timeouts import watch_claim_timeouts
 from webapp.conversation_indexing import keep_conversations_indexed
-from webapp.security_headers import add_staff_security_headers
+from webapp.security_headers import add_security_headers
 from webapp.staff_auth import install_error_answers
 
 # The chat widget is built into static/widget/ by `make widget` (not committed).
@@ -58,7 +58,7 @@ def create_app(clock: Callable[[], datetime] = utc_now) -> FastAPI:
     # layout (README.md describes it for staff).
     app = FastAPI(title="Clinic assistant web app", lifespan=lifespan,
                   openapi_url=None, docs_url=None, redoc_url=None)
-    app.middleware("http")(add_staff_security_headers)
+    app.middleware("http")(add_security_headers)
     install_error_answers(app)
     for router in (staff_api.router, staff_login.router, staff_pages.router,
                    console_handoffs.router, console_conversations.router, console_accounts.router,
