@@ -100,8 +100,10 @@ def _put_live(servers: RasaServers, version: ModelVersion, live: Optional[ModelV
             print(f"  {url}: {problem}")
         if outcome.switched and live:
             RasaServers(list(outcome.switched), servers.token).load(live.path)
-        print(f"Nothing changed: {live.name if live else 'the model running before'} "
-              "is still live.")
+        elif outcome.switched:  # nothing recorded to put back: say so
+            print(f"  {', '.join(outcome.switched)} now run {version.name} all the same; "
+                  "restarting them (make run) starts the model they ran before.")
+        print(f"Nothing recorded: {live.name if live else 'no model'} is live.")
         return 1
     record()
     for url, seconds in outcome.switched.items():
