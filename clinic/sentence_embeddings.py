@@ -41,7 +41,11 @@ class SentenceEncoder:
     def __init__(self, directory: Optional[Path] = None) -> None:
         import tensorflow as tf
         from transformers import AutoTokenizer, TFAutoModel
+        from transformers.utils import logging as transformers_logging
 
+        # Loading PyTorch-saved weights into TensorFlow prints a page of "this IS
+        # expected if..." notes on every start; only real errors belong in the log.
+        transformers_logging.set_verbosity_error()
         directory = directory or model_directory()
         self._tokenizer = AutoTokenizer.from_pretrained(directory)
         model = TFAutoModel.from_pretrained(directory)
