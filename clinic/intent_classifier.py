@@ -43,6 +43,13 @@ class SentenceFeatures:
         self.featurizers = featurizers
         self.tf_idf: Dict[Text, TfidfTransformer] = {}
 
+    def present(self, message: Message) -> bool:
+        """Whether every named featurizer gave the message features (a blank or
+        punctuation-only message has none)."""
+        return set(self.featurizers) <= {
+            f.origin for f in message.features
+            if f.attribute == TEXT and f.type == FEATURE_TYPE_SENTENCE}
+
     def _per_featurizer(self, messages: List[Message]) -> Dict[Text, Any]:
         rows: Dict[Text, List[Any]] = {name: [] for name in self.featurizers}
         for message in messages:
@@ -102,7 +109,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
-        examples = [m for m in training_data.intent_examples if m.get(TEXT)]
+        examples = [m for m in training_data.intent_examples if m.get(TEXT, "").strip()]
         labels = [m.get(INTENT) for m in examples]
         # lbfgs is deterministic: the same data always gives the same model.
         self._model = LogisticRegression(C=self._config["C"], max_iter=5000)
@@ -112,7 +119,10 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            if self._model is None or not message.get(TEXT):
+            if self._model is None or not self._features.present(message):
+                # Nothing to go on: the fallback asks the patient to rephrase.
+                message.set(INTENT, {"name": None, "confidence": 0.0}, add_to_output=True)
+                message.set("intent_ranking", [], add_to_output=True)
                 continue
             probabilities = self._model.predict_proba(self._features.transform([message]))[0]
             best = np.argsort(probabilities)[::-1][:LABEL_RANKING_LENGTH]

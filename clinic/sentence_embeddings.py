@@ -100,7 +100,7 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         return training_data
 
     def process(self, messages: List[Message]) -> List[Message]:
-        with_text = [message for message in messages if message.get(TEXT)]
+        with_text = [message for message in messages if (message.get(TEXT) or "").strip()]
         for start in range(0, len(with_text), BATCH_SIZE):
             batch = with_text[start:start + BATCH_SIZE]
             embeddings = self._encoder.encode([message.get(TEXT) for message in batch])

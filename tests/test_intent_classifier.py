@@ -159,3 +159,11 @@ def test_a_classifier_without_featurizers_is_a_configuration_error(tmp_path):
     with pytest.raises(ValueError, match="featurizers"):
         LinearIntentClassifier.create(config(featurizers=[]), LocalModelStorage(tmp_path),
                                       Resource("intents"), context("intents"))
+
+
+@pytest.mark.parametrize("text", ["", "   "])
+def test_a_blank_message_gets_no_intent_for_the_fallback_to_take(pipeline, text):
+    storage, featurized = pipeline
+    message = classify(trained(storage, featurized), featurized, text)
+    assert message.get("intent") == {"name": None, "confidence": 0.0}
+    assert message.get("intent_ranking") == []
