@@ -55,7 +55,7 @@ def test_the_list_and_the_transcript_update_while_a_patient_chats(new_page, stac
     expect(console.get_by_role("heading", name="Conversation", exact=True)).to_be_visible()
     transcript = console.get_by_role("list", name="Transcript")
     expect(transcript.locator(".entry--patient")).to_contain_text(
-        re.compile(r"Intent: ask_conditions, confidence 0\.\d\d"))
+        re.compile(r"Intent: ask_conditions, confidence [01]\.\d\d"))
     console.evaluate("window.notReloaded = true")
 
     widget.ask("how long does a session take?")

@@ -1,6 +1,7 @@
 """End to end: patients chat with the real Rasa server (REST), and the staff
 console's conversation list and transcripts show what happened, with the
 right flags, on SQLite and on PostgreSQL."""
+import re
 import uuid
 from contextlib import contextmanager
 
@@ -43,7 +44,7 @@ def test_an_answered_question_shows_its_intent_confidence_and_source(stack):
 
     assert (question["sender"], question["text"], question["intent"]) == (
         "patient", "What does prolotherapy treat?", "ask_conditions")
-    assert question["understood"].startswith("Intent: ask_conditions, confidence 0.")
+    assert re.match(r"Intent: ask_conditions, confidence [01]\.\d\d", question["understood"])
     assert answer["sender"] == "assistant" and "osteoarthritis" in answer["text"]
     assert answer["source"] == ("Source: the clinic's Prolotherapy page, \"Conditions It Treats\" "
                                 "(version 1, reviewed 26 Nov 2026).")
