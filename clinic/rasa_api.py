@@ -7,6 +7,7 @@ session). Handing a conversation back appends a `resume` event.
 """
 import asyncio
 from typing import Any, Dict, List, Optional
+from urllib.parse import quote
 
 import aiohttp
 
@@ -74,6 +75,13 @@ class RasaApi:
 
     async def append_events(self, conversation_id: str, events: List[Dict[str, Any]]) -> None:
         await self._post(f"/conversations/{conversation_id}/tracker/events", events)
+
+    async def wait_for_turn(self, conversation_id: str) -> None:
+        """Return once Rasa has finished any message it is answering in this
+        conversation: replacing its events with none takes the conversation's
+        lock, and saves nothing (Rasa's SQL store only ever adds events)."""
+        await self._request("PUT", f"/conversations/{quote(conversation_id, safe='')}"
+                                   "/tracker/events", [])
 
     async def send_staff_message(self, conversation_id: str, text: str, staff_name: str) -> None:
         await self.append_events(conversation_id, [{
