@@ -1,0 +1,209 @@
+"""A Redis lock store for several Rasa instances (endpoints.production.yml).
+
+Rasa's RedisLockStore reads a conversation's ticket lock, changes it in Python
+and writes it back (get_or_create_lock + issue_ticket + save_lock, and the same
+for releasing): two instances that take a ticket at the same moment both read
+the same lock, both get the same ticket number, the last write wins, and both
+process the conversation at once. A released lock can also be deleted under a
+ticket just issued by another instance. Its tickets live 60 seconds, so a
+conversation stuck behind a dead instance waits up to a minute.
+
+Here every change of a lock is one Lua script, which Redis runs atomically:
+ticket numbers come from INCR, the queue is a sorted set of ticket numbers, and
+each ticket is a key with a short expiry that its holder (or a waiter, while it
+waits) keeps renewing. A dead instance stops renewing, its ticket key expires
+and the next ticket is served: recovery within TICKET_TTL_SECONDS plus one poll.
+When Redis can't be reached, `lock` raises LockError: no message is handled
+without the lock.
+
+Rasa only uses a lock store through `lock()` (agent, processor, HTTP API), so
+that is what this class implements; the base class's ticket-object methods stay
+unimplemented.
+"""
+import asyncio
+import logging
+from contextlib import asynccontextmanager
+from typing import AsyncGenerator, NamedTuple, Optional, Text
+from urllib.parse import urlsplit
+
+import redis
+import redis.asyncio
+from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore
+from rasa.shared.exceptions import ConnectionException
+from rasa.utils.endpoints import EndpointConfig
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_URL = "redis://127.0.0.1:6379/1"
+KEY_PREFIX = "clinic:lock:"
+# A ticket whose holder stops renewing it expires after this; renewed every third.
+TICKET_TTL_SECONDS = 5.0
+# Waiting for one's turn: how often to look whether it has come.
+POLL_SECONDS = 0.05
+# A conversation's counter and queue go away after this long without use.
+IDLE_SECONDS = 3600
+SOCKET_TIMEOUT_SECONDS = 5.0
+
+# KEYS: counter, queue. ARGV: ticket key prefix, ticket ttl ms, idle ms.
+ISSUE = """
+local number = redis.call('INCR', KEYS[1])
+redis.call('SET', ARGV[1] .. number, '1', 'PX', ARGV[2])
+redis.call('ZADD', KEYS[2], number, number)
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+return number
+"""
+
+# KEYS: counter, queue. ARGV: ticket key prefix, ticket, ticket ttl ms, idle ms.
+# 1: the ticket is served; 0: others are ahead; -1: the ticket has expired.
+# Tickets ahead whose key has expired (a dead holder) leave the queue here.
+TURN = """
+if redis.call('EXISTS', ARGV[1] .. ARGV[2]) == 0
+   or not redis.call('ZSCORE', KEYS[2], ARGV[2]) then
+  redis.call('ZREM', KEYS[2], ARGV[2])
+  return -1
+end
+redis.call('PEXPIRE', ARGV[1] .. ARGV[2], ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('PEXPIRE', KEYS[2], ARGV[4])
+while true do
+  local head = redis.call('ZRANGE', KEYS[2], 0, 0)[1]
+  if head == ARGV[2] then return 1 end
+  if redis.call('EXISTS', ARGV[1] .. head) == 1 then return 0 end
+  redis.call('ZREM', KEYS[2], head)
+end
+"""
+
+# KEYS: queue. ARGV: ticket key prefix, ticket.
+RELEASE = """
+redis.call('DEL', ARGV[1] .. ARGV[2])
+redis.call('ZREM', KEYS[1], ARGV[2])
+if redis.call('ZCARD', KEYS[1]) == 0 then redis.call('DEL', KEYS[1]) end
+return 1
+"""
+
+
+class LockKeys(NamedTuple):
+    """A conversation's keys: ticket counter, queue, and the prefix of its tickets' keys."""
+    counter: Text
+    queue: Text
+    ticket_prefix: Text
+
+
+class AtomicRedisLockStore(LockStore):
+    """Ticket locks in Redis whose every change is atomic, with short-lived tickets.
+
+    endpoints.yml: `type: clinic.lock_store.AtomicRedisLockStore`, `url:` a Redis
+    URL (redis://[:password@]host:port/db); optional `key_prefix`,
+    `ticket_ttl_seconds`, `poll_seconds`.
+    """
+
+    def __init__(self, endpoint_config: Optional[EndpointConfig] = None) -> None:
+        config = endpoint_config.kwargs if endpoint_config else {}
+        self.url = (endpoint_config.url if endpoint_config else None) or DEFAULT_URL
+        self.key_prefix = str(config.get("key_prefix") or KEY_PREFIX)
+        self.ticket_ttl = float(config.get("ticket_ttl_seconds") or TICKET_TTL_SECONDS)
+        self.poll = float(config.get("poll_seconds") or POLL_SECONDS)
+        timeouts = {"socket_timeout": SOCKET_TIMEOUT_SECONDS,
+                    "socket_connect_timeout": SOCKET_TIMEOUT_SECONDS}
+        # Refuse to start without Redis, rather than fail every message later.
+        try:
+            with redis.Redis.from_url(self.url, **timeouts) as client:
+                client.ping()
+        except redis.RedisError as error:
+            raise ConnectionException(
+                f"The lock store's Redis at {_safe(self.url)} can't be reached ({error}); "
+                f"Rasa does not start without it.") from error
+        self.redis = redis.asyncio.Redis.from_url(self.url, **timeouts)
+        self._issue = self.redis.register_script(ISSUE)
+        self._turn = self.redis.register_script(TURN)
+        self._release = self.redis.register_script(RELEASE)
+        super().__init__()
+
+    @asynccontextmanager
+    async def lock(
+        self,
+        conversation_id: Text,
+        lock_lifetime: float = LOCK_LIFETIME,
+        wait_time_in_seconds: float = 1,
+    ) -> AsyncGenerator[int, None]:
+        """Hold the conversation's lock while the block runs; yields the ticket number.
+
+        `lock_lifetime` and `wait_time_in_seconds` are Rasa's signature: here
+        tickets are renewed while alive (ticket_ttl_seconds) and turns are polled
+        every poll_seconds.
+        """
+        keys = self._keys(conversation_id)
+        ticket = int(await self._call(self._issue, keys=[keys.counter, keys.queue],
+                                      args=[keys.ticket_prefix, *self._expiries()]))
+        try:
+            await self._wait_for_turn(conversation_id, keys, ticket)
+            renewing = asyncio.create_task(self._keep_alive(conversation_id, keys, ticket))
+            try:
+                yield ticket
+            finally:
+                renewing.cancel()
+        finally:
+            await self._give_back(conversation_id, keys, ticket)
+
+    def _keys(self, conversation_id: Text) -> LockKeys:
+        base = f"{self.key_prefix}{conversation_id}"
+        return LockKeys(f"{base}:counter", f"{base}:queue", f"{base}:ticket:")
+
+    def _expiries(self) -> list:
+        """Milliseconds a ticket lives unrenewed, and a conversation's keys unused."""
+        return [int(self.ticket_ttl * 1000), IDLE_SECONDS * 1000]
+
+    def _take_turn(self, keys: LockKeys, ticket: int):
+        """1: the ticket is served; 0: others are ahead; -1: it expired. Renews it."""
+        return self._turn(keys=[keys.counter, keys.queue],
+                          args=[keys.ticket_prefix, ticket, *self._expiries()])
+
+    async def _wait_for_turn(self, conversation_id: Text, keys: LockKeys, ticket: int) -> None:
+        while True:
+            turn = await self._call(self._take_turn, keys, ticket)
+            if turn == 1:
+                return
+            if turn == -1:
+                raise LockError(f"The lock ticket for conversation '{conversation_id}' "
+                                f"expired while waiting.")
+            await asyncio.sleep(self.poll)
+
+    async def _keep_alive(self, conversation_id: Text, keys: LockKeys, ticket: int) -> None:
+        """Renew the held ticket so that it expires only when this process stops."""
+        while True:
+            await asyncio.sleep(self.ticket_ttl / 3)
+            try:
+                turn = await self._take_turn(keys, ticket)
+            except redis.RedisError as error:
+                logger.error("Could not renew the lock of conversation '%s': %s",
+                             conversation_id, error)
+                continue
+            if turn != 1:
+                logger.error("The lock of conversation '%s' expired while it was held "
+                             "(the process stalled for over %s s).",
+                             conversation_id, self.ticket_ttl)
+                return
+
+    async def _give_back(self, conversation_id: Text, keys: LockKeys, ticket: int) -> None:
+        try:
+            await self._release(keys=[keys.queue], args=[keys.ticket_prefix, ticket])
+        except redis.RedisError as error:
+            # Not fatal: the ticket expires by itself within ticket_ttl_seconds.
+            logger.warning("Could not release the lock of conversation '%s': %s",
+                           conversation_id, error)
+
+    async def _call(self, command, *args, **kwargs) -> int:
+        try:
+            return await command(*args, **kwargs)
+        except redis.RedisError as error:
+            raise LockError(
+                f"The lock store's Redis at {_safe(self.url)} can't be reached ({error}); "
+                f"the message was not handled.") from error
+
+
+def _safe(url: Text) -> Text:
+    """The Redis URL without its password, for messages and logs."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    return f"{parts.scheme}://{host}:{parts.port or 6379}{parts.path}"
