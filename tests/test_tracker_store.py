@@ -1,0 +1,171 @@
+"""Conversations with the database down, against the machine's real PostgreSQL.
+
+The database sits behind a TCP proxy the tests cut and restore. Rasa's SQL
+tracker store (inside the FailSafeTrackerStore Rasa's Agent wraps every store
+in) carries on in memory and loses what it was given; ours
+(clinic.tracker_store.NoFallbackSQLTrackerStore) refuses, and saves again by
+itself when the database is back, with nothing acknowledged lost.
+"""
+import asyncio
+import json
+import logging
+import threading
+import time
+from typing import Iterator, List, Tuple
+
+import pytest
+from rasa.core.agent import Agent
+from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.exceptions import ConnectionException
+from rasa.utils.endpoints import EndpointConfig
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from clinic.tracker_store import NoFallbackSQLTrackerStore, TrackerStoreUnavailable
+from tests.services import fresh_postgres_database
+from tests.tcp_proxy import CuttableProxy
+
+
+@pytest.fixture
+def database() -> Iterator[Tuple[str, CuttableProxy]]:
+    """A fresh PostgreSQL database, and its URL through a proxy that can be cut."""
+    with fresh_postgres_database() as url:
+        direct = make_url(url)
+        with CuttableProxy(direct.host, direct.port or 5432) as proxy:
+            yield direct.set(host="127.0.0.1", port=proxy.port).render_as_string(
+                hide_password=False), proxy
+
+
+def as_rasas_agent_uses_it(store: TrackerStore) -> TrackerStore:
+    """The store as Rasa's Agent wraps it (FailSafeTrackerStore)."""
+    return Agent._create_tracker_store(store, Domain.empty())
+
+
+def exchange(tracker: DialogueStateTracker, question: str, answer: str) -> None:
+    tracker.update(UserUttered(question, intent={"name": "ask_procedure", "confidence": 1.0}))
+    tracker.update(BotUttered(answer))
+    tracker.update(ActionExecuted("action_listen"))
+
+
+def stored_texts(database_url: str, sender_id: str) -> List[str]:
+    """The user and bot messages of a conversation as the database holds them."""
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(text(
+                "SELECT data FROM events WHERE sender_id = :sender AND type_name IN ('user', 'bot') "
+                "ORDER BY id"), {"sender": sender_id}).scalars().all()
+    finally:
+        engine.dispose()
+    return [json.loads(row)["text"] for row in rows]
+
+
+def test_rasas_sql_tracker_store_loses_messages_silently_while_the_database_is_down(database):
+    url, proxy = database
+    store = as_rasas_agent_uses_it(SQLTrackerStore(host=url))
+
+    async def conversation() -> None:
+        tracker = await store.get_or_create_tracker("patient")
+        exchange(tracker, "What is prolotherapy?", "An injection treatment.")
+        await store.save(tracker)
+
+        proxy.cut()
+        exchange(tracker, "Does it hurt?", "Some discomfort.")
+        await store.save(tracker)  # no error: kept in memory instead
+        assert await store.retrieve("patient") is None  # the patient starts over
+        proxy.restore()
+
+    asyncio.run(conversation())
+    assert stored_texts(url, "patient") == [
+        "What is prolotherapy?", "An injection treatment."]
+
+
+def test_ours_refuses_while_the_database_is_down_and_saves_again_when_it_is_back(database):
+    url, proxy = database
+    store = as_rasas_agent_uses_it(NoFallbackSQLTrackerStore(host=url))
+
+    async def conversation() -> None:
+        tracker = await store.get_or_create_tracker("patient")
+        exchange(tracker, "What is prolotherapy?", "An injection treatment.")
+        await store.save(tracker)
+
+        proxy.cut()
+        with pytest.raises(TrackerStoreUnavailable, match="database is unavailable"):
+            await store.get_or_create_tracker("patient")
+        unsaved = tracker.copy()
+        exchange(unsaved, "Does it hurt?", "Some discomfort.")
+        with pytest.raises(TrackerStoreUnavailable, match="Could not save the conversation"):
+            await store.save(unsaved)
+
+        # Back without a restart: the patient asks again and it is all kept.
+        proxy.restore()
+        tracker = await store.get_or_create_tracker("patient")
+        exchange(tracker, "Does it hurt?", "Some discomfort.")
+        await store.save(tracker)
+
+    asyncio.run(conversation())
+    assert stored_texts(url, "patient") == [
+        "What is prolotherapy?", "An injection treatment.", "Does it hurt?", "Some discomfort."]
+
+
+def test_a_database_restart_between_two_messages_goes_unnoticed(database):
+    """The pool's connections die with the database; each is checked before use."""
+    url, proxy = database
+    store = as_rasas_agent_uses_it(NoFallbackSQLTrackerStore(host=url))
+
+    async def conversation() -> None:
+        tracker = await store.get_or_create_tracker("patient")
+        exchange(tracker, "What is prolotherapy?", "An injection treatment.")
+        await store.save(tracker)
+        proxy.cut()
+        proxy.restore()
+        tracker = await store.get_or_create_tracker("patient")
+        exchange(tracker, "Does it hurt?", "Some discomfort.")
+        await store.save(tracker)
+
+    asyncio.run(conversation())
+    assert stored_texts(url, "patient") == [
+        "What is prolotherapy?", "An injection treatment.", "Does it hurt?", "Some discomfort."]
+
+
+def test_ours_refuses_to_start_without_its_database(database):
+    url, proxy = database
+    proxy.cut()
+    started = time.monotonic()
+    with pytest.raises(ConnectionException, match="can't be reached.*does not start") as refused:
+        NoFallbackSQLTrackerStore(host=url, startup_timeout_seconds=3)
+    assert time.monotonic() - started < 10
+    assert "postgres@127.0.0.1" in str(refused.value)
+
+
+def test_ours_waits_for_a_database_that_is_starting(database, caplog):
+    url, proxy = database
+    proxy.cut()
+    threading.Timer(3, proxy.restore).start()
+    with caplog.at_level(logging.WARNING, logger="clinic.tracker_store"):
+        store = NoFallbackSQLTrackerStore(host=url, startup_timeout_seconds=30)
+    assert "Waiting for the conversation database at postgresql://postgres@127.0.0.1" in caplog.text
+
+    async def save() -> None:
+        tracker = await store.get_or_create_tracker("patient")
+        exchange(tracker, "Hello", "Hi!")
+        await store.save(tracker)
+
+    asyncio.run(save())
+    assert stored_texts(url, "patient") == ["Hello", "Hi!"]
+
+
+@pytest.mark.parametrize("url", [
+    "postgresql://postgres@127.0.0.1:1/clinic",  # nothing listens there
+    "mysql://clinic@127.0.0.1/clinic",  # no driver installed for it
+])
+def test_rasa_never_swaps_our_store_for_one_in_memory(url):
+    """Rasa's loader of custom stores (endpoints.yml) replaces one that fails to
+    import or build by an in-memory store; ours fails loudly instead."""
+    config = EndpointConfig(url=url, type="clinic.tracker_store.NoFallbackSQLTrackerStore",
+                            startup_timeout_seconds=1)
+    with pytest.raises(ConnectionException, match="database"):
+        TrackerStore.create(config, Domain.empty())
