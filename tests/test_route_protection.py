@@ -34,6 +34,7 @@ ROLE_BY_PATH = {
     "/staff/audit": "admin",
     "/api/staff/audit": "admin",
     "/staff/annotations": "editor",
+    "/staff/patient-data": "admin",
 }
 # What a request carries when it tries to do something: enough for any route to act on.
 ATTEMPT = {"text": "Hello from an attacker", "username": "admin", "password": PASSWORD,

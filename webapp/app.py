@@ -16,13 +16,16 @@ from clinic.conversation_index import ConversationIndex
 from clinic.conversation_queries import ConversationQueries
 from clinic.database import Database, utc_now
 from clinic.handoff_store import HandoffStore
+from clinic.patient_data import PatientData
 from clinic.rasa_api import RasaApi
 from clinic.staff_accounts import StaffAccounts
 from clinic.staff_sessions import StaffSessions
 from webapp import (clinic_pages, console_accounts, console_analytics, console_annotations,
-                    console_conversations, console_handoffs, staff_api, staff_login, staff_pages)
+                    console_conversations, console_handoffs, console_patient_data, staff_api,
+                    staff_login, staff_pages)
 from webapp.claim_timeouts import watch_claim_timeouts
 from webapp.conversation_indexing import keep_conversations_indexed
+from webapp.request_limits import RequestSizeLimit
 from webapp.security_headers import add_security_headers
 from webapp.staff_auth import install_error_answers
 
@@ -46,6 +49,7 @@ def create_app(clock: Callable[[], datetime] = utc_now) -> FastAPI:
         app.state.conversation_queries = ConversationQueries(database)
         app.state.annotations = Annotations(database, clock)
         app.state.analytics = Analytics(database)
+        app.state.patient_data = PatientData(database, app.state.rasa_api)
         watcher = asyncio.create_task(
             watch_claim_timeouts(app.state.handoff_store, app.state.rasa_api))
         indexer = asyncio.create_task(keep_conversations_indexed(app.state.conversation_index))
@@ -58,12 +62,14 @@ def create_app(clock: Callable[[], datetime] = utc_now) -> FastAPI:
     # layout (README.md describes it for staff).
     app = FastAPI(title="Clinic assistant web app", lifespan=lifespan,
                   openapi_url=None, docs_url=None, redoc_url=None)
+    app.add_middleware(RequestSizeLimit)  # inside the headers: a 413 gets them too
     app.middleware("http")(add_security_headers)
     install_error_answers(app)
     for router in (staff_api.router, staff_login.router, staff_pages.router,
                    console_handoffs.router, console_conversations.router, console_accounts.router,
                    console_conversations.api, console_annotations.router,
-                   console_analytics.router, console_analytics.api, clinic_pages.router):
+                   console_analytics.router, console_analytics.api, console_patient_data.router,
+                   clinic_pages.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
