@@ -1,4 +1,5 @@
 """Answers to treatment questions, quoted from the clinic's documents."""
+import json
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -10,10 +11,8 @@ from actions.tracker_intents import latest_intent
 from clinic import settings
 from clinic.answers import Answer, Topic, answer, answered_from_pages, load_topics
 from clinic.conditions import NAMED, NOT_MENTIONED, coverage, load_condition_terms
-from clinic.documents import TreatmentDocument, load_documents
+from clinic.documents import TREATMENT_ENTITY, TreatmentDocument, load_documents
 
-# The treatment answered while the clinic has published only this one.
-DEFAULT_TREATMENT = "prolotherapy"
 # Intents that ask about the last topic instead of naming one.
 FOLLOW_UP_INTENTS = {"ask_more": "more", "ask_why": "why"}
 # Topics where a named condition changes the answer (does the page cover it?).
@@ -26,6 +25,26 @@ def utter_quote(dispatcher: CollectingDispatcher, quoted: Answer, topic: str) ->
         # Machine-readable provenance for the chat widget and the staff console.
         metadata={**quoted.metadata, "topic": topic},
     )
+
+
+def chosen_document(tracker: Tracker,
+                    documents: Dict[str, TreatmentDocument]) -> Optional[TreatmentDocument]:
+    """The page the question is about: the only one, or the treatment the patient
+    named or picked (slot `treatment`); None when several exist and none was named."""
+    if len(documents) == 1:
+        return next(iter(documents.values()))
+    named = tracker.get_slot(TREATMENT_ENTITY)
+    return documents.get(named.lower()) if named else None
+
+
+def ask_which_treatment(dispatcher: CollectingDispatcher, intent: str,
+                        documents: Dict[str, TreatmentDocument]) -> None:
+    """Buttons that ask the same question again, naming each treatment."""
+    dispatcher.utter_message(response="utter_ask_which_treatment", buttons=[
+        {"title": document.name,
+         "payload": f"/{intent}{json.dumps({TREATMENT_ENTITY: key})}"}
+        for key, document in sorted(documents.items())
+    ])
 
 
 def utter_condition_coverage(
@@ -52,9 +71,11 @@ class ActionAnswerFromDocument(Action):
     """Quote the document sections that answer the patient's question.
 
     Handles one topic, two topics asked at once ("ask_duration+ask_side_effects"),
-    and follow-ups on the last topic ("tell me more", "why?"). Documents are
-    read on every call (a few kilobytes), so an edited page is answered from at
-    once, without restarting the action server.
+    and follow-ups on the last topic ("tell me more", "why?"). With several
+    treatment pages, the page is the treatment the patient named; when none was
+    named, the assistant asks which, with a button per treatment. Documents are
+    read on every call (a few kilobytes), so an edited or added page is answered
+    from at once, without restarting the action server.
     """
 
     def name(self) -> Text:
@@ -65,16 +86,30 @@ class ActionAnswerFromDocument(Action):
     ) -> List[Dict[Text, Any]]:
         intent = latest_intent(tracker) or ""
         topics = answered_from_pages(load_topics(settings.topics_file()))
-        document = load_documents(settings.content_dir())[DEFAULT_TREATMENT]
-
-        if intent in FOLLOW_UP_INTENTS:
-            return self.follow_up(dispatcher, tracker, topics, document,
-                                  FOLLOW_UP_INTENTS[intent])
-
-        asked = [name for name in intent.split("+") if name in topics]
+        follow_up = FOLLOW_UP_INTENTS.get(intent)
+        last_topic = tracker.get_slot("last_topic")
+        if follow_up and last_topic not in topics:
+            dispatcher.utter_message(
+                response="utter_ask_which_topic",
+                buttons=[{"title": t.label, "payload": f"/{n}"} for n, t in topics.items()],
+            )
+            return []
+        asked = [last_topic] if follow_up else [n for n in intent.split("+") if n in topics]
         if not asked:
             dispatcher.utter_message(response="utter_please_rephrase")
             return []
+
+        documents = load_documents(settings.content_dir())
+        document = chosen_document(tracker, documents)
+        if document is None:
+            ask_which_treatment(dispatcher, intent, documents)
+            return []
+        # With several pages, the questions that follow stay on this treatment.
+        treatment = [SlotSet(TREATMENT_ENTITY, document.name.lower())] if len(documents) > 1 else []
+        if follow_up:
+            self.utter_topic(dispatcher, document, last_topic, topics[last_topic], follow_up)
+            return treatment
+
         condition: Optional[str] = tracker.get_slot("condition")
         said_general = False
         for name in asked:
@@ -87,7 +122,7 @@ class ActionAnswerFromDocument(Action):
                                          condition=condition)
                 said_general = True
             self.utter_topic(dispatcher, document, name, topics[name])
-        return [SlotSet("last_topic", asked[-1])]
+        return [*treatment, SlotSet("last_topic", asked[-1])]
 
     @staticmethod
     def utter_topic(dispatcher: CollectingDispatcher, document: TreatmentDocument,
@@ -95,16 +130,3 @@ class ActionAnswerFromDocument(Action):
         utter_quote(dispatcher, answer(document, topic.parts(follow_up)), name)
         if topic.then and follow_up is None:
             dispatcher.utter_message(response=topic.then)
-
-    def follow_up(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  topics: Dict[str, Topic], document: TreatmentDocument,
-                  follow_up: str) -> List[Dict[Text, Any]]:
-        last_topic = tracker.get_slot("last_topic")
-        if last_topic not in topics:
-            dispatcher.utter_message(
-                response="utter_ask_which_topic",
-                buttons=[{"title": t.label, "payload": f"/{n}"} for n, t in topics.items()],
-            )
-            return []
-        self.utter_topic(dispatcher, document, last_topic, topics[last_topic], follow_up)
-        return []

@@ -107,19 +107,32 @@ def answered_from_pages(topics: Dict[str, Topic]) -> Dict[str, Topic]:
     return {name: topic for name, topic in topics.items() if topic.answer}
 
 
+def _quote(document: TreatmentDocument, part: TopicPart) -> Optional[Tuple[str, str]]:
+    """(heading, text) of a part, or None when the page has no sentence it narrows to."""
+    section = document.section(part.section)
+    if part.sentences_with is None:
+        return section.heading, section.text
+    needle = part.sentences_with.lower()
+    sentences = [sentence for sentence in section.sentences() if needle in sentence.lower()]
+    return (section.heading, " ".join(sentences)) if sentences else None
+
+
 def answer(document: TreatmentDocument, parts: Tuple[TopicPart, ...]) -> Answer:
-    quotes = []
-    for part in parts:
-        section = document.section(part.section)
-        if part.sentences_with is None:
-            quotes.append((section.heading, section.text))
-            continue
-        needle = part.sentences_with.lower()
-        sentences = [sentence for sentence in section.sentences() if needle in sentence.lower()]
-        if not sentences:
-            raise TopicError(
-                f"{document.path}:{section.line}: section '{section.heading}' has no sentence "
-                f"with '{part.sentences_with}', which content/topics.yml quotes"
-            )
-        quotes.append((section.heading, " ".join(sentences)))
+    """The page's words for a topic.
+
+    topics.yml narrows some parts to sentences written in the prolotherapy page's
+    words; another page may not have them. Such a part is left out, and when
+    nothing is left the first part's whole section is quoted, so that every page
+    in the clinic's format answers every topic from the right section.
+    """
+    quotes = [quote for quote in (_quote(document, part) for part in parts) if quote]
+    if not quotes:
+        section = document.section(parts[0].section)
+        quotes = [(section.heading, section.text)]
     return Answer.quoting(document, tuple(quotes))
+
+
+def parts_not_found(document: TreatmentDocument,
+                    parts: Tuple[TopicPart, ...]) -> List[TopicPart]:
+    """The narrowed parts this page has no sentence for (content check warnings)."""
+    return [part for part in parts if _quote(document, part) is None]

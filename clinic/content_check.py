@@ -2,12 +2,14 @@
 
 `python -m clinic.content_check` (part of `make validate`) parses every document,
 builds every topic's answers from it (content/topics.yml), finds the page's
-words for every condition (content/conditions.yml) and compiles the red-flag
-patterns (content/red_flags.yml), so a broken page or a content file that no
-longer matches its page is reported, with file and line, before training.
+words for every condition (content/conditions.yml), checks that patients can
+name every page (lookup table `treatment` in the NLU data) and compiles the
+red-flag patterns (content/red_flags.yml), so a broken page or a content file
+that no longer matches its pages is reported, with file and line, before training.
 
-A document whose "Last reviewed:" date is older than `review_every_months`
-(settings/clinic.yml) gets a warning, which does not stop the workflow.
+Warnings do not stop the workflow: a document whose "Last reviewed:" date is
+older than `review_every_months` (settings/clinic.yml); a sentence topics.yml
+narrows an answer to that a page doesn't have (the answer leaves it out).
 """
 import re
 import sys
@@ -18,24 +20,31 @@ from typing import List, Optional
 import yaml
 
 from clinic import settings
-from clinic.answers import FOLLOW_UPS, TopicError, answer, answered_from_pages, load_topics
+from clinic.answers import FOLLOW_UPS, TopicError, answered_from_pages, load_topics, parts_not_found
 from clinic.conditions import first_sentence_with, load_condition_terms
 from clinic.documents import (
     REVIEWED_LINE, DocumentError, TreatmentDocument, document_paths, human_date, parse_document,
     review_due,
 )
 from clinic.red_flags import RedFlags
+from clinic.treatment_name_check import treatment_name_findings
 
 
-def document_problems(document: TreatmentDocument) -> List[str]:
-    problems = []
-    for topic in answered_from_pages(load_topics(settings.topics_file())).values():
-        for follow_up in (None, *FOLLOW_UPS):
-            try:
-                answer(document, topic.parts(follow_up))
-            except TopicError as error:
-                problems.append(str(error))
-    return problems
+def unquoted_parts(document: TreatmentDocument) -> Optional[str]:
+    """A warning naming the sentences topics.yml narrows answers to that this
+    page doesn't have: those answers leave them out (expected on a new page)."""
+    missing = {
+        (part.section, part.sentences_with)
+        for topic in answered_from_pages(load_topics(settings.topics_file())).values()
+        for follow_up in (None, *FOLLOW_UPS)
+        for part in parts_not_found(document, topic.parts(follow_up))
+    }
+    if not missing:
+        return None
+    listed = "; ".join(f"'{needle}' in '{section}'" for section, needle in sorted(missing))
+    return (f"{document.path}: {shown(settings.topics_file())} narrows some answers to sentences "
+            f"this page doesn't have, so those answers quote the rest of the topic's "
+            f"sections instead: {listed}")
 
 
 def condition_problems(documents: List[TreatmentDocument]) -> List[str]:
@@ -86,16 +95,20 @@ def main(today: Optional[date] = None) -> int:
                 problems.append(str(error))
                 continue
             documents.append(document)
-            found = document_problems(document)
-            problems += found
-            if not found:
-                print(f"ok    {path}: {document.name}, version {document.version}, reviewed "
-                      f"{human_date(document.reviewed)}, {len(document.sections)} sections")
+            unquoted = unquoted_parts(document)
+            if unquoted:
+                warnings.append(unquoted)
+            print(f"ok    {path}: {document.name}, version {document.version}, reviewed "
+                  f"{human_date(document.reviewed)}, {len(document.sections)} sections")
             stale = staleness_warning(document, months, today)
             if stale:
                 warnings.append(stale)
         if len(documents) == len(paths):  # else every condition would seem missing
             problems += condition_problems(documents)
+            names_problems, names_warnings = treatment_name_findings(
+                documents, shown(settings.nlu_dir()))
+            problems += names_problems
+            warnings += names_warnings
         RedFlags.load(settings.red_flags_file())
     except (TopicError, ValueError, yaml.YAMLError, re.error) as error:
         problems.append(str(error))

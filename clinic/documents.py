@@ -33,6 +33,8 @@ KNOWN_HEADINGS: Tuple[str, ...] = (
     "Is This Treatment Right for Me",
 )
 BULLET = "•"
+# The entity and slot that name a treatment's document (data/nlu/treatments.yml).
+TREATMENT_ENTITY = "treatment"
 # The header lines, in this order, on lines 1 and 2.
 VERSION_LINE, REVIEWED_LINE = 1, 2
 VERSION_LABEL = "Version"

@@ -34,6 +34,11 @@ def content_dir() -> Path:
     return _path_from_env("CLINIC_CONTENT_DIR", "content/treatments")
 
 
+def nlu_dir() -> Path:
+    """Folder of the NLU training data (the treatment names live there too)."""
+    return _path_from_env("CLINIC_NLU_DIR", "data/nlu")
+
+
 def topics_file() -> Path:
     """Which document sections answer which question topic."""
     return _path_from_env("CLINIC_TOPICS_FILE", "content/topics.yml")
