@@ -14,18 +14,21 @@ import time
 from typing import Iterator, List, Tuple
 
 import pytest
-from rasa.core.agent import Agent
+from rasa.core.agent import Agent, load_agent
 from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import ConnectionException
+from rasa.core.utils import AvailableEndpoints
 from rasa.utils.endpoints import EndpointConfig
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from clinic.lock_store import AtomicRedisLockStore
+from clinic.settings import PROJECT_ROOT
 from clinic.tracker_store import NoFallbackSQLTrackerStore, TrackerStoreUnavailable
-from tests.services import fresh_postgres_database
+from tests.services import fresh_postgres_database, unavailable
 from tests.tcp_proxy import CuttableProxy
 
 
@@ -169,3 +172,26 @@ def test_rasa_never_swaps_our_store_for_one_in_memory(url):
                             startup_timeout_seconds=1)
     with pytest.raises(ConnectionException, match="database"):
         TrackerStore.create(config, Domain.empty())
+
+
+def test_the_production_endpoints_give_rasa_our_stores(database, monkeypatch):
+    """ENDPOINTS_FILE=endpoints.production.yml: Rasa's agent gets our tracker store,
+    re-raising inside Rasa's fail-safe wrapper, and our lock store."""
+    url, _ = database
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/1")
+    monkeypatch.setenv("ACTION_ENDPOINT_URL", "http://127.0.0.1:5055/webhook")
+    endpoints = AvailableEndpoints.read_endpoints(str(PROJECT_ROOT / "endpoints.production.yml"))
+    try:
+        agent = asyncio.run(load_agent(endpoints=endpoints))
+    except ConnectionException as error:  # only the lock store's Redis may be missing here
+        unavailable("Redis at redis://127.0.0.1:6379/1", str(error))
+    assert isinstance(agent.tracker_store._tracker_store, NoFallbackSQLTrackerStore)
+    assert isinstance(agent.lock_store, AtomicRedisLockStore)
+
+    async def save() -> None:
+        tracker = await agent.tracker_store.get_or_create_tracker("patient")
+        exchange(tracker, "Hello", "Hi!")
+        await agent.tracker_store.save(tracker)
+    asyncio.run(save())
+    assert stored_texts(url, "patient") == ["Hello", "Hi!"]
