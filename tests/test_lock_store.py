@@ -17,11 +17,13 @@ from typing import Callable, List
 
 import pytest
 import redis
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.lock_store import LockError, LockStore, RedisLockStore
 from rasa.shared.exceptions import ConnectionException
 from rasa.utils.endpoints import EndpointConfig
 
 from clinic.lock_store import AtomicRedisLockStore
+from clinic.store_outage import answering_store_outages, try_again_shortly
 from tests.services import unavailable
 from tests.tcp_proxy import CuttableProxy
 
@@ -131,6 +133,7 @@ HOLDER = """
 import asyncio, sys
 from rasa.utils.endpoints import EndpointConfig
 from clinic.lock_store import AtomicRedisLockStore
+from clinic.store_outage import answering_store_outages, try_again_shortly
 
 async def hold():
     store = AtomicRedisLockStore(EndpointConfig(url=sys.argv[1], key_prefix=sys.argv[2]))
@@ -196,3 +199,23 @@ def test_with_redis_gone_messages_fail_clearly_and_never_share_a_conversation(ke
             assert handled == ["b"]
 
         asyncio.run(scenario())
+
+
+def test_a_patient_whose_message_cant_be_locked_is_told_to_send_it_again(key_prefix):
+    with CuttableProxy(REDIS_HOST, REDIS_PORT) as proxy:
+        store = ours(key_prefix, url=f"redis://127.0.0.1:{proxy.port}/{REDIS_DB}")
+
+        async def handled_as_rasa_does(message: UserMessage) -> None:
+            async with store.lock(message.sender_id):
+                await message.output_channel.send_text_message(message.sender_id, "An answer.")
+
+        def send(text: str) -> List[str]:
+            channel = CollectingOutputChannel()
+            handle = answering_store_outages(handled_as_rasa_does)
+            asyncio.run(handle(UserMessage(text, channel, "patient")))
+            return [message["text"] for message in channel.messages]
+
+        proxy.cut()
+        assert send("What is prolotherapy?") == [try_again_shortly()]
+        proxy.restore()
+        assert send("What is prolotherapy?") == ["An answer."]

@@ -15,6 +15,7 @@ from typing import Iterator, List, Tuple
 
 import pytest
 from rasa.core.agent import Agent, load_agent
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
@@ -27,6 +28,7 @@ from sqlalchemy.engine import make_url
 
 from clinic.lock_store import AtomicRedisLockStore
 from clinic.settings import PROJECT_ROOT
+from clinic.store_outage import answering_store_outages, try_again_shortly
 from clinic.tracker_store import NoFallbackSQLTrackerStore, TrackerStoreUnavailable
 from tests.services import fresh_postgres_database, unavailable
 from tests.tcp_proxy import CuttableProxy
@@ -132,6 +134,34 @@ def test_a_database_restart_between_two_messages_goes_unnoticed(database):
     asyncio.run(conversation())
     assert stored_texts(url, "patient") == [
         "What is prolotherapy?", "An injection treatment.", "Does it hurt?", "Some discomfort."]
+
+
+def test_a_patient_whose_message_cant_be_stored_is_told_to_send_it_again(database):
+    """The channels' wrapper turns the refusal into an answer; once the database
+    is back, the same message is answered and stored."""
+    url, proxy = database
+    store = as_rasas_agent_uses_it(NoFallbackSQLTrackerStore(host=url))
+
+    async def handled_as_rasa_does(message: UserMessage) -> None:
+        """Rasa's order: read the conversation, reply, save it."""
+        tracker = await store.get_or_create_tracker(message.sender_id)
+        exchange(tracker, message.text, "An injection treatment.")
+        await message.output_channel.send_text_message(message.sender_id,
+                                                       "An injection treatment.")
+        await store.save(tracker)
+
+    def send(text: str) -> List[str]:
+        channel = CollectingOutputChannel()
+        handle = answering_store_outages(handled_as_rasa_does)
+        asyncio.run(handle(UserMessage(text, channel, "patient")))
+        return [message["text"] for message in channel.messages]
+
+    proxy.cut()
+    assert send("What is prolotherapy?") == [try_again_shortly()]
+    assert "send it again in a minute" in try_again_shortly()
+    proxy.restore()
+    assert send("What is prolotherapy?") == ["An injection treatment."]
+    assert stored_texts(url, "patient") == ["What is prolotherapy?", "An injection treatment."]
 
 
 def test_ours_refuses_to_start_without_its_database(database):
