@@ -23,6 +23,7 @@ from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint
 
 from clinic import settings
+from clinic.store_outage import answering_store_outages
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +84,8 @@ class PatientSocketIOInput(SocketIOInput):
         return PatientSocketIOOutput(self.sio, self.bot_message_evt) if self.sio else None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        # A message a store refuses (database or Redis down): "send it again".
+        on_new_message = answering_store_outages(on_new_message)
         # Every reply goes out through the output of the message's channel.
         def with_our_output(message: UserMessage) -> Awaitable[Any]:
             message.output_channel = self.get_output_channel()
