@@ -9,6 +9,7 @@ itself when the database is back, with nothing acknowledged lost.
 import asyncio
 import json
 import logging
+import secrets
 import threading
 import time
 from typing import Iterator, List, Tuple
@@ -26,6 +27,8 @@ from rasa.utils.endpoints import EndpointConfig
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from clinic.local_servers import (action_server_command, free_port, http, rasa_server_command,
+                                  running)
 from clinic.lock_store import AtomicRedisLockStore
 from clinic.settings import PROJECT_ROOT
 from clinic.store_outage import answering_store_outages, try_again_shortly
@@ -225,3 +228,48 @@ def test_the_production_endpoints_give_rasa_our_stores(database, monkeypatch):
         await agent.tracker_store.save(tracker)
     asyncio.run(save())
     assert stored_texts(url, "patient") == ["Hello", "Hi!"]
+
+
+def test_the_real_rasa_server_asks_patients_to_try_again_while_the_database_is_down(
+        database, trained_model, tmp_path):
+    """Action server and Rasa server on endpoints.production.yml (database behind the
+    proxy, the machine's Redis): answers; with the database cut, "send it again"
+    and the server keeps running; with it back, answers again, and every answered
+    message is stored with its reply."""
+    url, proxy = database
+    action_port, rasa_port = free_port(), free_port()
+    token = secrets.token_urlsafe(24)
+    env = {"DATABASE_URL": url, "REDIS_URL": "redis://127.0.0.1:6379/1",
+           "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
+           "RASA_URL": f"http://127.0.0.1:{rasa_port}", "RASA_API_TOKEN": token,
+           "RASA_CORS_ORIGINS": "http://127.0.0.1"}
+    rasa = rasa_server_command(trained_model, rasa_port, token, "http://127.0.0.1")
+    rasa[rasa.index("endpoints.yml")] = "endpoints.production.yml"
+    sender = f"patient-{secrets.token_hex(8)}"
+
+    def send(text: str) -> List[str]:
+        status, replies = http("POST", f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook",
+                               {"sender": sender, "message": text})
+        assert status == 200, replies
+        return [reply.get("text") for reply in replies]
+
+    with running(action_server_command(action_port), f"http://127.0.0.1:{action_port}/health",
+                 tmp_path / "action-server.log", env), \
+            running(rasa, f"http://127.0.0.1:{rasa_port}/", tmp_path / "rasa.log", env):
+        answer = send("What does prolotherapy treat?")
+        assert answer and try_again_shortly() not in answer
+
+        proxy.cut()
+        assert send("How long does a session take?") == [try_again_shortly()]
+        assert send("How long does a session take?") == [try_again_shortly()]
+
+        proxy.restore()
+        answer = send("How long does a session take?")
+        assert answer and try_again_shortly() not in answer
+
+    stored = stored_texts(url, sender)
+    questions = [text for text in stored if text in (
+        "What does prolotherapy treat?", "How long does a session take?")]
+    assert questions == ["What does prolotherapy treat?", "How long does a session take?"]
+    assert try_again_shortly() not in stored
+    assert stored[-1] not in questions  # the last question's reply is stored after it
