@@ -14,7 +14,8 @@ each ticket is a key with a short expiry that its holder (or a waiter, while it
 waits) keeps renewing. A dead instance stops renewing, its ticket key expires
 and the next ticket is served: recovery within TICKET_TTL_SECONDS plus one poll.
 When Redis can't be reached, `lock` raises LockError: no message is handled
-without the lock.
+without the lock. One Redis server (or Sentinel), not Redis Cluster: the
+scripts build ticket key names.
 
 Rasa only uses a lock store through `lock()` (agent, processor, HTTP API), so
 that is what this class implements; the base class's ticket-object methods stay

@@ -173,7 +173,7 @@ def test_a_dead_instances_lock_is_taken_over_within_10_seconds(key_prefix):
 def test_ours_refuses_to_start_without_redis(key_prefix):
     with CuttableProxy(REDIS_HOST, REDIS_PORT) as proxy:
         proxy.cut()
-        with pytest.raises(ConnectionException, match="Redis at redis://127.0.0.1:.* can't be reached"):
+        with pytest.raises(ConnectionException, match="Redis at redis://127.0.0.1:.* can't"):
             ours(key_prefix, url=f"redis://127.0.0.1:{proxy.port}/{REDIS_DB}")
 
 
@@ -189,7 +189,7 @@ def test_with_redis_gone_messages_fail_clearly_and_never_share_a_conversation(ke
             async with a.lock("conversation"):
                 proxy.cut()
                 handled = []
-                with pytest.raises(LockError, match="Redis at redis://127.0.0.1.* can't be reached"):
+                with pytest.raises(LockError, match="Redis at redis://127.0.0.1.* can't"):
                     async with b.lock("conversation"):
                         handled.append("b")
                 assert handled == []

@@ -64,8 +64,8 @@ def stored_texts(database_url: str, sender_id: str) -> List[str]:
     try:
         with engine.connect() as connection:
             rows = connection.execute(text(
-                "SELECT data FROM events WHERE sender_id = :sender AND type_name IN ('user', 'bot') "
-                "ORDER BY id"), {"sender": sender_id}).scalars().all()
+                "SELECT data FROM events WHERE sender_id = :sender "
+                "AND type_name IN ('user', 'bot') ORDER BY id"), {"sender": sender_id}).scalars().all()
     finally:
         engine.dispose()
     return [json.loads(row)["text"] for row in rows]
@@ -183,7 +183,8 @@ def test_ours_waits_for_a_database_that_is_starting(database, caplog):
     threading.Timer(3, proxy.restore).start()
     with caplog.at_level(logging.WARNING, logger="clinic.tracker_store"):
         store = NoFallbackSQLTrackerStore(host=url, startup_timeout_seconds=30)
-    assert "Waiting for the conversation database at postgresql://postgres@127.0.0.1" in caplog.text
+    assert "Waiting for the conversation database at postgresql://postgres@127.0.0.1" \
+        in caplog.text
 
     async def save() -> None:
         tracker = await store.get_or_create_tracker("patient")
