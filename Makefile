@@ -54,7 +54,7 @@ WIDGET_BUILT := webapp/static/widget/widget.js
 
 .PHONY: help install lock validate train widget run add-staff shell test test-conversations test-understanding \
 	test-widget test-pytest evaluate compare-baselines benchmark benchmark-handoff benchmark-console clean \
-	export-annotations
+	export-annotations retention patient-export patient-delete
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -100,6 +100,18 @@ validate: install ## Check documents, NLU data, stories and domain
 
 export-annotations: install ## Add staff annotations to the training data (data/nlu/annotations.yml); new topics to results/new_topics.csv
 	$(PY) -m clinic.export_annotations
+
+retention: install ## Delete conversations, handoffs, callbacks and annotations older than RETENTION_DAYS (90); DRY_RUN=1 only counts
+	@mkdir -p var
+	$(PY) -m clinic.retention $(if $(filter 1,$(DRY_RUN)),--dry-run)
+
+patient-export: install ## A patient's conversation as JSON: make patient-export ID=<conversation id> [OUT=file.json]
+	@test -n "$(ID)" || { echo 'Say which conversation: make patient-export ID=<conversation id>'; exit 1; }
+	@$(PY) -m clinic.patient_data export "$(ID)" $(if $(OUT),--output "$(OUT)")
+
+patient-delete: install $(RASA_API_TOKEN_FILE) ## Delete a patient's conversation everywhere: make patient-delete ID=<conversation id>
+	@test -n "$(ID)" || { echo 'Say which conversation: make patient-delete ID=<conversation id>'; exit 1; }
+	RASA_API_TOKEN=$$(cat $(RASA_API_TOKEN_FILE)) $(PY) -m clinic.patient_data delete "$(ID)"
 
 train: install ## Train a model unless one matching the current data and config exists
 	$(PY) -m clinic.model_build ensure

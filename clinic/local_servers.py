@@ -75,23 +75,30 @@ def running(command: List[str], health_url: str, log: Path, env: Dict[str, str],
                 process.wait()
 
 
+# As the Procfile: logs without patients' data (clinic/log_privacy.py).
+LOGGING_CONFIG = "settings/logging.yml"
+
+
 def action_server_command(port: int) -> List[str]:
-    return [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)]
+    return [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port),
+            "--logging-config-file", LOGGING_CONFIG]
 
 
 def rasa_server_command(model: Path, port: int, api_token: str, site_origin: str) -> List[str]:
+    # `python -m rasa`: the project is importable when Rasa reads the logging
+    # config (the `rasa` script adds it to sys.path only afterwards).
     return [
-        str(VENV_BIN / "rasa"), "run", "--model", str(model),
+        str(VENV_BIN / "python"), "-m", "rasa", "run", "--model", str(model),
         "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
         "--interface", "127.0.0.1", "--port", str(port), "--cors", site_origin,
-        "--enable-api", "--auth-token", api_token,
+        "--enable-api", "--auth-token", api_token, "--logging-config-file", LOGGING_CONFIG,
     ]
 
 
 def web_app_command(port: int) -> List[str]:
     # wsproto: uvicorn's default websockets library is newer than the one Rasa pins.
     return [str(VENV_BIN / "uvicorn"), "webapp.app:app", "--host", "127.0.0.1",
-            "--port", str(port), "--ws", "wsproto"]
+            "--port", str(port), "--ws", "wsproto", "--log-config", LOGGING_CONFIG]
 
 
 class ClinicSettingsFile:
