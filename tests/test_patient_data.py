@@ -13,61 +13,31 @@ import uuid
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 
-from clinic.annotations import Annotations
 from clinic.audit_log import AuditLog
-from clinic.conversation_index import RASA_EVENTS, ConversationIndex
+from clinic.conversation_index import ConversationIndex
 from clinic.database import Database
-from clinic.handoff_store import HandoffStore
 from clinic.local_servers import StaffBrowser, free_port, http
 from clinic.patient_data import ERASED, PatientData
 from clinic.settings import PROJECT_ROOT
-from clinic.staff import Staff
-from tests.rasa_events import RasaEvents, answer, busywork, patient, staff_message
-from tests.services import fresh_postgres_database
+from tests.kept_conversations import CALLBACK_CONTACT, keep_everywhere
+from tests.rasa_events import answer, busywork, patient, staff_message
+from tests.sql_databases import database, database_url  # noqa: F401 (fixtures)
 from tests.staff_console import Clock, running_console
 from tests.test_patient_rest import texts
 
-EDITOR = Staff(id=1, username="eve", display_name="Editor Eve", role="editor")
 PHONE_MESSAGE = "please call me on +1 555 0142 about my sore knee"
-SUMMARY = {"last_messages": [], "topics": []}
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'conversations.db'}"
-        return
-    with fresh_postgres_database() as url:
-        yield url
-
-
-@pytest.fixture
-def database(database_url):
-    database = Database(database_url)
-    yield database
-    database.engine.dispose()
 
 
 def seed(database_url: str, database: Database, sender_id: str) -> None:
     """A conversation with a patient's message, an answer, a staff message, a
     handoff request, a callback request and an annotation."""
     at = datetime(2026, 11, 20, 14, 5, tzinfo=timezone.utc).timestamp()
-    rasa = RasaEvents(database_url)
-    rasa.save(sender_id, patient(PHONE_MESSAGE, "request_human", timestamp=at),
-              *busywork(at + 1), answer("It treats osteoarthritis.", ["Conditions It Treats"],
-                                        timestamp=at + 2),
-              staff_message("Hello, this is Jane.", "Nurse Jane", timestamp=at + 60))
-    rasa.close()
-    ConversationIndex(database).index_new_events()
-    handoffs = HandoffStore(database)
-    handoffs.request_handoff(sender_id, "patient asked for a person", False, SUMMARY)
-    handoffs.add_callback(sender_id, "Pat Example", "+15550142", "mornings", True)
-    with database.session() as session:
-        event_id = session.scalar(select(func.min(RASA_EVENTS.c.id)).where(
-            RASA_EVENTS.c.sender_id == sender_id, RASA_EVENTS.c.type_name == "user"))
-    Annotations(database).annotate(EDITOR, sender_id, event_id, "ask_conditions", None)
+    keep_everywhere(database_url, database, sender_id,
+                    patient(PHONE_MESSAGE, "request_human", timestamp=at), *busywork(at + 1),
+                    answer("It treats osteoarthritis.", ["Conditions It Treats"], timestamp=at + 2),
+                    staff_message("Hello, this is Jane.", "Nurse Jane", timestamp=at + 60))
 
 
 def rows_of(database: Database, sender_id: str) -> dict:
@@ -99,9 +69,9 @@ def test_the_export_holds_the_messages_with_their_times_handoffs_callbacks_and_a
     assert (handoff["conversation_id"], handoff["reason"]) == ("p1", "patient asked for a person")
     [callback] = exported["callback_requests"]
     assert (callback["name"], callback["contact"], callback["best_time"]) == (
-        "Pat Example", "+15550142", "mornings")
+        "Pat Example", CALLBACK_CONTACT, "mornings")
     [annotation] = exported["annotations"]
-    assert (annotation["text"], annotation["intent"]) == (PHONE_MESSAGE, "ask_conditions")
+    assert (annotation["text"], annotation["intent"]) == (PHONE_MESSAGE, "ask_cost")
     assert "annotated_by" not in annotation
     json.dumps(exported)  # all of it is JSON
     assert PatientData(database).export("nobody") is None
@@ -154,7 +124,7 @@ def test_the_command_exports_to_a_file_and_deletes_with_an_audit_entry(tmp_path)
                    if e["action"] == "conversation_deleted"]
         assert (entry["target_id"], entry["username"], entry["details"]["how"]) == (
             "p1", None, "command line")
-        assert "555 0142" not in json.dumps(entry)
+        assert CALLBACK_CONTACT not in json.dumps(entry)
 
         missing = run_command(database_url, "export", "p1")
         assert missing.returncode == 1
@@ -217,7 +187,7 @@ def test_an_admin_finds_downloads_and_deletes_a_conversation(console):
                    for e in AuditLog(database).page(1).entries]
         assert ("conversation_exported", "ann", "p1") in actions
         assert ("conversation_deleted", "ann", "p1") in actions
-        assert "555 0142" not in json.dumps(AuditLog(database).page(1).entries)
+        assert CALLBACK_CONTACT not in json.dumps(AuditLog(database).page(1).entries)
     finally:
         database.engine.dispose()
 

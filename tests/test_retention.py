@@ -7,42 +7,25 @@ import json
 import os
 import subprocess
 import sys
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select, update
 
-from clinic.annotations import Annotation, Annotations
+from clinic.annotations import Annotation
 from clinic.audit_log import AuditEntry, AuditLog
 from clinic.conversation_index import RASA_EVENTS, ConversationIndex, ConversationSummary
 from clinic.conversation_queries import ConversationFilters, ConversationQueries
 from clinic.database import Database
-from clinic.handoff_store import CallbackRequest, HandoffRequest, HandoffStore
+from clinic.handoff_store import CallbackRequest, HandoffRequest
 from clinic.retention import Retention
 from clinic.settings import PROJECT_ROOT
-from clinic.staff import Staff
+from tests.kept_conversations import keep_everywhere
 from tests.rasa_events import RasaEvents, answer, busywork, patient
-from tests.services import fresh_postgres_database
+from tests.sql_databases import database, database_url  # noqa: F401 (fixtures)
 
 NOW = datetime.now(timezone.utc)
-EDITOR = Staff(id=1, username="eve", display_name="Editor Eve", role="editor")
-SUMMARY = {"last_messages": [], "topics": []}
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'conversations.db'}"
-        return
-    with fresh_postgres_database() as url:
-        yield url
-
-
-@pytest.fixture
-def database(database_url):
-    database = Database(database_url)
-    yield database
-    database.engine.dispose()
 
 
 def days_ago(days: float) -> datetime:
@@ -51,24 +34,12 @@ def days_ago(days: float) -> datetime:
 
 def seed_conversation(database_url: str, database: Database, sender_id: str, age_days: float,
                       text: str) -> None:
-    """A conversation last active `age_days` ago, as Rasa stores it, indexed,
-    with a handoff request, a callback request and an annotation of its message,
-    all dated then."""
-    rasa = RasaEvents(database_url)
+    """A conversation last active `age_days` ago, kept everywhere, all dated then."""
     at = days_ago(age_days).timestamp()
-    rasa.save(sender_id, patient(text, "request_human", timestamp=at), *busywork(at),
-              answer("It treats osteoarthritis.", ["Conditions It Treats"], timestamp=at))
-    rasa.close()
-    ConversationIndex(database).index_new_events()
-    handoffs = HandoffStore(database)
-    handoffs.request_handoff(sender_id, "patient asked for a person", False, SUMMARY)
-    handoffs.add_callback(sender_id, "Pat Example", "+1 555 0199", "mornings", True)
-    with database.session() as session:
-        event_id = session.scalar(select(func.min(RASA_EVENTS.c.id))
-                                  .where(RASA_EVENTS.c.sender_id == sender_id,
-                                         RASA_EVENTS.c.type_name == "user"))
-    Annotations(database, clock=lambda: days_ago(age_days)).annotate(
-        EDITOR, sender_id, event_id, "ask_cost", None)
+    keep_everywhere(database_url, database, sender_id,
+                    patient(text, "request_human", timestamp=at), *busywork(at),
+                    answer("It treats osteoarthritis.", ["Conditions It Treats"], timestamp=at),
+                    annotated=lambda: days_ago(age_days))
     backdate(database, sender_id, days_ago(age_days))
 
 
@@ -184,3 +155,28 @@ def test_a_wrong_retention_period_is_refused_clearly(tmp_path, days):
     assert refused.returncode == 2
     assert "RETENTION_DAYS must be a whole number of days, 1 or more" in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+def test_the_scheduled_job_runs_now_and_then_again_after_its_interval(tmp_path):
+    database_url = f"sqlite:///{tmp_path / 'conversations.db'}"
+    output = tmp_path / "retention.log"
+    with output.open("w") as log:
+        job = subprocess.Popen(  # every 1.8 seconds, as the Procfile's every 24 hours
+            [sys.executable, "-m", "clinic.retention", "--every-hours", "0.0005"],
+            cwd=PROJECT_ROOT, env={**os.environ, "DATABASE_URL": database_url,
+                                   "RETENTION_DAYS": "90"}, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 120
+        while output.read_text().count("Retention (90 days): deleted") < 2:
+            assert job.poll() is None, output.read_text()
+            assert time.monotonic() < deadline, output.read_text()
+            time.sleep(0.2)
+    finally:
+        job.terminate()
+        job.wait(timeout=20)
+    database = Database(database_url)
+    try:
+        runs = [e for e in AuditLog(database).page(1).entries if e["action"] == "retention_run"]
+        assert len(runs) >= 2
+    finally:
+        database.engine.dispose()

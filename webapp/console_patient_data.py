@@ -6,7 +6,7 @@ Both are recorded in the audit log: who, which conversation, and for a
 deletion how many rows of each kind, never a message's text. Deleting needs
 the session's CSRF token like every console form, and a ticked confirmation.
 """
-from typing import Optional
+from typing import Optional, Tuple
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import JSONResponse, Response
@@ -47,34 +47,40 @@ BAD_ID = (f"Please give the conversation's id: the end of its transcript's addre
 NOT_FOUND = "Nothing is stored for the conversation {!r}."
 
 
+def _find(request: Request, login: LoggedIn, data: PatientData,
+          conversation: str) -> Tuple[Optional[dict], Optional[Response]]:
+    """What is kept of the conversation, or the page saying why there is nothing."""
+    checked = _checked_id(conversation)
+    if checked is None:
+        return None, _page(request, login, conversation, problem=BAD_ID, status_code=400)
+    found = data.export(checked)
+    if found is None:
+        return None, _page(request, login, checked, problem=NOT_FOUND.format(checked),
+                           status_code=404)
+    return found, None
+
+
 @router.get("")
 def page(request: Request, conversation: str = "", login: LoggedIn = Depends(require_role(ROLE)),
          data: PatientData = Depends(patient_data)) -> Response:
     if not conversation:
         return _page(request, login)
-    checked = _checked_id(conversation)
-    if checked is None:
-        return _page(request, login, conversation, problem=BAD_ID, status_code=400)
-    found = data.export(checked)
-    if found is None:
-        return _page(request, login, checked, problem=NOT_FOUND.format(checked), status_code=404)
-    return _page(request, login, checked, found)
+    found, refusal = _find(request, login, data, conversation)
+    return refusal or _page(request, login, found["conversation_id"], found)
 
 
 @router.get("/export")
 def export(request: Request, conversation: str = "",
            login: LoggedIn = Depends(require_role(ROLE)),
            data: PatientData = Depends(patient_data)) -> Response:
-    checked = _checked_id(conversation)
-    if checked is None:
-        return _page(request, login, conversation, problem=BAD_ID, status_code=400)
-    exported = data.export(checked)
-    if exported is None:
-        return _page(request, login, checked, problem=NOT_FOUND.format(checked), status_code=404)
+    found, refusal = _find(request, login, data, conversation)
+    if refusal:
+        return refusal
+    conversation_id = found["conversation_id"]
     request.app.state.audit_log.record("conversation_exported", login.staff, "conversation",
-                                       checked)
-    safe_name = "".join(c if c.isalnum() or c in "-_" else "_" for c in checked)
-    return JSONResponse(exported, headers={
+                                       conversation_id)
+    safe_name = "".join(c if c.isalnum() or c in "-_" else "_" for c in conversation_id)
+    return JSONResponse(found, headers={
         "Content-Disposition": f'attachment; filename="conversation-{safe_name}.json"'})
 
 
