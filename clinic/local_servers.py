@@ -252,7 +252,10 @@ def http(method: str, url: str, body: Any = None, headers: Optional[Dict[str, st
 
 
 @contextmanager
-def running_stack(model: Path, folder: Path, database_url: str) -> Iterator[Stack]:
+def running_stack(model: Path, folder: Path, database_url: str,
+                  extra_env: Optional[Dict[str, str]] = None) -> Iterator[Stack]:
+    """Action server, Rasa server and web app on free ports; `extra_env` adds to
+    or overrides their settings (e.g. another CLINIC_CONTENT_DIR)."""
     action_port, rasa_port, web_port = free_port(), free_port(), free_port()
     settings = ClinicSettingsFile(folder / "clinic.yml")
     token = secrets.token_urlsafe(24)
@@ -269,6 +272,7 @@ def running_stack(model: Path, folder: Path, database_url: str) -> Iterator[Stac
         "WIDGET_SOCKET_URL": f"http://127.0.0.1:{rasa_port}",
         # Plain http on localhost: a Secure cookie would never be sent back.
         "STAFF_COOKIE_SECURE": "false",
+        **(extra_env or {}),
     }
     servers_to_start = {
         "action server": (action_server_command(action_port),

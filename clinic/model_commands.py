@@ -107,8 +107,8 @@ def _put_live(servers: RasaServers, version: ModelVersion, live: Optional[ModelV
         return 1
     record()
     for url, seconds in outcome.switched.items():
-        print(f"  {url}: now running {version.name} (loaded in {seconds:.0f} s; "
-              "messages meanwhile waited for it)")
+        print(f"  {url}: now running {version.name} (loaded in {seconds:.0f} s while the "
+              "previous model kept answering)")
     for url in outcome.not_running:
         print(f"  {url}: not running; it will start with {version.name} (make run)")
     print(f"{version.name} is live.")

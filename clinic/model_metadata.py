@@ -5,6 +5,7 @@
 uncommitted changes), when and by whom, and, once evaluated, its held-out figures.
 """
 import getpass
+import hashlib
 import json
 import subprocess
 from dataclasses import asdict, dataclass, field, replace
@@ -13,6 +14,14 @@ from pathlib import Path
 from typing import Dict, Optional
 
 from evaluation.nlu_report import NluReport
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -55,6 +64,9 @@ class ModelMetadata:
     fingerprint: str  # of everything training reads; the model's name ends with it
     input_hashes: Dict[str, str]  # config, domain, data, documents, dependencies
     git: GitState
+    # Of the model file as training wrote it: a running server loads only a
+    # file that still has this hash (clinic/model_loading.py).
+    model_sha256: str = ""
     heldout: Optional[HeldoutFigures] = field(default=None)
 
     @staticmethod
@@ -65,7 +77,8 @@ class ModelMetadata:
     def new(cls, model: Path, trained_at: datetime, seconds: float, fingerprint: str,
             input_hashes: Dict[str, str], git: GitState) -> "ModelMetadata":
         return cls(model.name[:-len(".tar.gz")], trained_at.isoformat(timespec="seconds"),
-                   getpass.getuser(), round(seconds, 1), fingerprint, input_hashes, git)
+                   getpass.getuser(), round(seconds, 1), fingerprint, input_hashes, git,
+                   file_sha256(model))
 
     @classmethod
     def read(cls, model: Path) -> Optional["ModelMetadata"]:

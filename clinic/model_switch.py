@@ -1,8 +1,8 @@
-"""Put a model live on every running Rasa server, through Rasa's HTTP API.
+"""Put a model live on every running Rasa server.
 
-A server answers no one while it loads a model (Rasa loads it on its event loop):
-messages wait, none is lost. The servers are switched one after another, so
-that with several of them only one at a time is busy loading.
+Each server loads the new model beside the running one, which keeps answering,
+and then swaps them (clinic/model_loading.py). The servers are switched one after
+another, so that with several of them only one at a time spends its CPU loading.
 """
 import asyncio
 import time

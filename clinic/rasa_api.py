@@ -27,6 +27,15 @@ class RasaApiError(RuntimeError):
     pass
 
 
+async def _reason(response: aiohttp.ClientResponse) -> str:
+    """Our endpoints' {"error": ...}, as ': ...'; nothing for Rasa's own."""
+    try:
+        body = await response.json()
+    except (aiohttp.ContentTypeError, ValueError):
+        return ""
+    return f": {body['error']}" if isinstance(body, dict) and "error" in body else ""
+
+
 class RasaUnreachable(RasaApiError):
     """No connection: nothing listens there (the server isn't running), or no network."""
 
@@ -49,7 +58,8 @@ class RasaApi:
                                            params={"token": self.token, **(params or {})}
                                            ) as response:
                     if response.status not in (200, 204):
-                        raise RasaApiError(f"Rasa answered {response.status} to {method} {path}")
+                        raise RasaApiError(f"Rasa answered {response.status} to {method} {path}"
+                                           + await _reason(response))
                     return await response.json() if response.status == 200 else None
         except aiohttp.ClientConnectorError as error:
             # Not the error's own text: it may hold the URL with the API token.
@@ -64,10 +74,11 @@ class RasaApi:
                                                         "output_channel": "latest"})
 
     async def load_model(self, model_file: str) -> None:
-        """Replace the server's model (PUT /model). Rasa loads the new model
-        beside the running one, then swaps them; conversations stay in the
-        tracker store, so open ones carry on with the new model."""
-        await self._request("PUT", "/model", {"model_file": model_file}, seconds=MODEL_LOAD_SECONDS)
+        """Switch the server to a model our training built (clinic/model_loading.py):
+        it loads beside the running one, which answers meanwhile, then replaces it;
+        conversations stay in the tracker store, so open ones carry on."""
+        await self._request("POST", "/webhooks/model_loader/load", {"model_file": model_file},
+                            seconds=MODEL_LOAD_SECONDS)
 
     async def model_file(self) -> str:
         """The file name of the model the server runs (GET /status)."""

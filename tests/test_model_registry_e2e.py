@@ -5,10 +5,9 @@ worse one unless overridden, and promote and rollback switch the model of a real
 running Rasa server while a patient's conversation stays open."""
 import asyncio
 import shutil
-from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Dict, List
+from typing import List
 
 import pytest
 
@@ -16,56 +15,22 @@ from clinic import model_build, model_commands
 from clinic.database import Database
 from clinic.live_model import LiveModels
 from clinic.local_servers import free_port, http, running_stack
+from clinic.model_metadata import ModelMetadata
 from clinic.model_registry import ModelRegistry
 from clinic.model_switch import RasaServers
 from clinic.rasa_api import RasaApi
-from clinic.settings import PROJECT_ROOT
-from clinic.training_data_check import NLU_DIR, load_examples
+from tests.small_project import examples_by_intent, nlu_yaml, small_project
 
-FAST_CONFIG = """\
-recipe: default.v1
-assistant_id: clinic-model-registry-test
-language: en
-pipeline:
-  - name: WhitespaceTokenizer
-  - name: CountVectorsFeaturizer
-    alias: word-counts
-  - name: clinic.intent_classifier.LinearIntentClassifier
-    featurizers: [word-counts]
-  - name: FallbackClassifier
-    threshold: 0.2
-policies:
-  - name: RulePolicy
-"""
 TRAINING_EXAMPLES = 12  # per intent, from data/nlu/
 HELDOUT_EXAMPLES = 6  # the next ones, never trained on by either version
 WEAKENED = ("ask_cost", "ask_appointment", "ask_duration")  # one example each in the worse one
 MARGIN = 0.02
 
 
-def nlu_yaml(examples: Dict[str, List[str]]) -> str:
-    lines = ['version: "3.1"', "nlu:"]
-    for intent, texts in sorted(examples.items()):
-        lines += [f"- intent: {intent}", "  examples: |"] + [f"    - {text}" for text in texts]
-    return "\n".join(lines) + "\n"
-
-
-def small_project(root: Path, examples: Dict[str, List[str]]) -> Path:
-    root.mkdir()
-    (root / "config.yml").write_text(FAST_CONFIG)
-    for folder in ("domain", "data/rules", "data/stories", "content"):
-        shutil.copytree(PROJECT_ROOT / folder, root / folder)
-    (root / "data" / "nlu").mkdir()
-    (root / "data" / "nlu" / "examples.yml").write_text(nlu_yaml(examples))
-    return root
-
-
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory) -> ModelRegistry:
     folder = tmp_path_factory.mktemp("registry")
-    by_intent = defaultdict(list)
-    for intent, text in load_examples(NLU_DIR):
-        by_intent[intent].append(text)
+    by_intent = examples_by_intent()
     training = {i: texts[:TRAINING_EXAMPLES] for i, texts in by_intent.items()}
     worse = {i: texts[:1] if i in WEAKENED else texts for i, texts in training.items()}
     heldout = {i: texts[TRAINING_EXAMPLES:TRAINING_EXAMPLES + HELDOUT_EXAMPLES]
@@ -187,6 +152,50 @@ def test_promote_and_rollback_switch_a_running_server_under_an_open_conversation
     assert printed.rstrip().endswith(f"Live now: {good.name}")
 
 
+def test_a_conversation_goes_on_while_the_model_switches(registry, versions, stack, live_models):
+    """Messages sent while promote and rollback load a model are all answered, in order."""
+    good, worse = versions
+    servers = RasaServers([stack.rasa_url], stack.api_token)
+    patient = "patient-during-switch"
+    assert model_commands.promote(registry, live_models, servers, good.name,
+                                  "live before the chat", "dan", False, MARGIN) == 0
+    switches = [lambda: model_commands.promote(registry, live_models, servers, worse.name,
+                                               "during a chat", "dan", True, MARGIN),
+                lambda: model_commands.rollback(registry, live_models, servers, "back", "dan")]
+    sent = []
+    with ThreadPoolExecutor(1) as pool:
+        for switch in switches:
+            switching = pool.submit(switch)
+            while not switching.done() or len(sent) % 2:
+                text = "hello" if len(sent) % 2 == 0 else "thanks"
+                assert stack.send(patient, text), f"no answer to message {len(sent) + 1}"
+                sent.append(text)
+            assert switching.result() == 0
+    assert running_model(stack) == good.path.name
+    assert tracker_texts(stack, patient) == sent
+
+
+def test_the_server_loads_only_models_our_training_built(versions, stack, tmp_path):
+    good, _ = versions
+    load = f"{stack.rasa_url}/webhooks/model_loader/load"
+    tampered = tmp_path / good.path.name
+    shutil.copy(good.path, tampered)
+    shutil.copy(ModelMetadata.path_for(good.path), ModelMetadata.path_for(tampered))
+    with tampered.open("ab") as file:
+        file.write(b"\0")
+    unrecorded = tmp_path / "unrecorded.tar.gz"
+    shutil.copy(good.path, unrecorded)
+
+    assert http("POST", load, {"model_file": str(good.path)})[0] == 401  # no API token
+    for model, reason in [(tampered, "has changed since it was trained"),
+                          (unrecorded, "has no record of its hash"),
+                          (tmp_path / "missing.tar.gz", "no model file"),
+                          (tmp_path, "must be the path of a trained model")]:
+        status, body = http("POST", f"{load}?token={stack.api_token}", {"model_file": str(model)})
+        assert (status, reason in body["error"]) == (400, True), body
+    assert running_model(stack) == good.path.name
+
+
 def test_promote_with_no_server_running_records_the_model_for_the_next_start(
         registry, versions, live_models, capsys):
     good, _ = versions
@@ -208,5 +217,6 @@ def test_a_model_the_server_cannot_load_changes_nothing(
     assert model_commands.promote(registry, live_models, wrong_token, worse.name,
                                   "", "bob", True, MARGIN) == 1
 
-    assert "Rasa answered 401 to PUT /model" in capsys.readouterr().out
+    assert ("Rasa answered 401 to POST /webhooks/model_loader/load: the Rasa API token is "
+            "required") in capsys.readouterr().out
     assert live_models.live() == good.name

@@ -1,0 +1,102 @@
+"""Switch a running Rasa server to another model while it keeps answering.
+
+Rasa's own `PUT /model` loads the new model on the server's event loop: for the
+time it takes (about 45 s with the sentence model on a busy 2-core machine) the
+server answers no one, and chats time out. This endpoint, added to the Rasa
+server as a channel (credentials.yml, Rasa's extension point for routes), loads
+the new model in a worker thread while the current one keeps answering, then
+swaps it in: no message waits for the load, open conversations carry on (they
+live in the tracker store) and continue with the new model.
+
+It loads only models our training command built: a `.tar.gz` with its metadata
+file beside it, whose recorded SHA-256 the file still has (clinic/model_metadata.py).
+It needs the Rasa API token, like Rasa's own HTTP API.
+
+    POST /webhooks/model_loader/load?token=<RASA_API_TOKEN>
+    {"model_file": "/path/to/models/<version>.tar.gz"}
+    -> 200 {"model_file": "<version>.tar.gz", "seconds": 41.2}
+"""
+import asyncio
+import hmac
+import logging
+import time
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Text
+
+from rasa.core.channels.channel import InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from clinic import settings
+from clinic.model_metadata import ModelMetadata, file_sha256
+
+logger = logging.getLogger(__name__)
+
+
+class UntrustedModel(ValueError):
+    """Not a model our training command built, or changed since."""
+
+
+def trusted_model(model_file: Any) -> Path:
+    """The model file, if our training command built it and it is unchanged."""
+    if not isinstance(model_file, str) or not model_file.endswith(".tar.gz"):
+        raise UntrustedModel("model_file must be the path of a trained model (.tar.gz)")
+    model = Path(model_file)
+    if not model.is_file():
+        raise UntrustedModel(f"no model file {model.name}")
+    metadata = ModelMetadata.read(model)
+    if metadata is None or not metadata.model_sha256:
+        raise UntrustedModel(f"{model.name} has no record of its hash: train it with `make train`")
+    if not hmac.compare_digest(file_sha256(model), metadata.model_sha256):
+        raise UntrustedModel(f"{model.name} has changed since it was trained")
+    return model
+
+
+def _authorised(request: Request) -> bool:
+    expected = settings.rasa_api_token()
+    given = request.args.get("token") or ""
+    return bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
+
+
+def _error(status: HTTPStatus, message: str) -> HTTPResponse:
+    return response.json({"error": message}, status=status)
+
+
+class ModelLoaderInput(InputChannel):
+    """Not a patient channel: the route that switches the server's model."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "model_loader"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        blueprint = Blueprint("clinic_model_loader", __name__)
+        # One switch at a time: two promotions at once must not interleave.
+        switching = asyncio.Lock()
+
+        @blueprint.route("/load", methods=["POST"])
+        async def load(request: Request) -> HTTPResponse:
+            if not _authorised(request):
+                return _error(HTTPStatus.UNAUTHORIZED, "the Rasa API token is required")
+            try:
+                body = request.json
+            except Exception:  # Sanic raises its own InvalidUsage on malformed JSON
+                body = None
+            try:
+                model = trusted_model(body.get("model_file") if isinstance(body, dict) else None)
+            except UntrustedModel as error:
+                return _error(HTTPStatus.BAD_REQUEST, str(error))
+            async with switching:
+                started = time.monotonic()
+                agent = request.app.ctx.agent
+                # Agent.load_model builds the new processor, then swaps it in;
+                # until then the current one answers every message.
+                await asyncio.get_running_loop().run_in_executor(
+                    None, agent.load_model, str(model))
+                seconds = round(time.monotonic() - started, 1)
+            logger.info("Switched to model %s in %.1f s", model.name, seconds)
+            return response.json({"model_file": model.name, "seconds": seconds})
+
+        return blueprint
