@@ -212,3 +212,47 @@ def conversation_low_confidence() -> float:
     if threshold > 1:
         raise ValueError(f"CONVERSATION_LOW_CONFIDENCE must be at most 1, not {threshold}")
     return threshold
+
+
+# The patient channels' protections (clinic/patient_limits.py, clinic/session_tokens.py).
+def patient_session_secret() -> str:
+    """The key that signs the chat widget's session tokens. Without it, one is
+    derived from RASA_API_TOKEN (so every Rasa server of a clinic agrees);
+    empty when neither is set."""
+    return os.environ.get("PATIENT_SESSION_SECRET", "") or os.environ.get("RASA_API_TOKEN", "")
+
+
+def patient_max_message_chars() -> int:
+    """The longest message a patient may send, in characters."""
+    return _positive_number_from_env("PATIENT_MAX_MESSAGE_CHARS", 2000, kind=int)
+
+
+def patient_messages_per_minute() -> int:
+    """How many messages one conversation may send per minute (chat widget)."""
+    return _positive_number_from_env("PATIENT_MESSAGES_PER_MINUTE", 20, kind=int)
+
+
+def patient_messages_per_minute_per_ip() -> int:
+    """How many messages all chats from one IP address may send per minute."""
+    return _positive_number_from_env("PATIENT_MESSAGES_PER_MINUTE_PER_IP", 60, kind=int)
+
+
+def patient_socket_max_bytes() -> int:
+    """The largest socket.io packet the chat widget's channel accepts."""
+    return _positive_number_from_env("PATIENT_SOCKET_MAX_BYTES", 100_000, kind=int)
+
+
+def rasa_max_request_bytes() -> int:
+    """The largest HTTP request body the Rasa server accepts (Sanic's REQUEST_MAX_SIZE)."""
+    return _positive_number_from_env("RASA_MAX_REQUEST_BYTES", 1_000_000, kind=int)
+
+
+def rest_trusted_addresses() -> List[str]:
+    """Addresses or networks (space separated) that may use Rasa's REST channel:
+    the clinic's own software, not patients' browsers."""
+    return os.environ.get("REST_TRUSTED_ADDRESSES", "127.0.0.1 ::1").split()
+
+
+def web_max_request_bytes() -> int:
+    """The largest request body the web app (staff console, clinic pages) accepts."""
+    return _positive_number_from_env("WEB_MAX_REQUEST_BYTES", 1_000_000, kind=int)

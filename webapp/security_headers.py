@@ -4,10 +4,11 @@ files (no inline scripts or styles), and over https, HSTS. The staff console's
 pages and API show patients' health data: nothing of theirs is cached. The
 clinic's pages also allow the chat widget: its script and styles from
 WEB_PUBLIC_URL, its connection to Rasa's socket.io channel at WIDGET_SOCKET_URL."""
+import logging
 from urllib.parse import urlsplit
 
 from fastapi import Request
-from fastapi.responses import Response
+from fastapi.responses import PlainTextResponse, Response
 
 from clinic import settings
 from webapp.staff_auth import is_staff_api, is_staff_page
@@ -22,6 +23,8 @@ HSTS = "max-age=31536000"  # a year; browsers take it from https answers only
 RESTRICTIONS = "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
 STAFF_POLICY = f"default-src 'self'; {RESTRICTIONS}"
 WEBSOCKET_SCHEMES = {"http": "ws", "https": "wss"}
+
+logger = logging.getLogger(__name__)
 
 
 def _origin(url: str, scheme: str = "") -> str:
@@ -39,7 +42,13 @@ def clinic_page_policy() -> str:
 
 
 async def add_security_headers(request: Request, call_next) -> Response:
-    response = await call_next(request)
+    try:
+        response = await call_next(request)
+    except Exception:
+        # Answered here, not by Starlette's outermost error handler, so that a
+        # 500 carries the headers too.
+        logger.exception("Error answering %s %s", request.method, request.url.path)
+        response = PlainTextResponse("Internal Server Error", status_code=500)
     response.headers.update(HEADERS)
     path = request.url.path
     if is_staff_page(path) or is_staff_api(path):
