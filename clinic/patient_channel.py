@@ -8,22 +8,28 @@ Rasa's own socket.io channel, with what a clinic's website needs on top:
   far, so a reload or another page of the site shows the same chat;
 - only pages of the site origins in RASA_CORS_ORIGINS may connect (Rasa's
   channel turns socket.io's origin check off; Rasa's --cors only covers the
-  HTTP side), and a session id the server did not hand out (one that is not
-  32 random hex digits) is replaced by a new one.
+  HTTP side);
+- a conversation is resumed only with the session token the server issued
+  with its id (clinic/session_tokens.py); any other session_request starts a
+  new conversation. A socket speaks only for the conversation it was given:
+  the session_id a message carries is ignored, and so is its metadata;
+- a message too long, or too many per conversation or per IP address, gets a
+  polite answer instead of being passed on (clinic/patient_limits.py); the
+  socket.io packets and the server's HTTP requests are bounded in size.
 Rasa's JWT option for socket.io is not supported.
 """
 import logging
-import re
-import uuid
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from rasa.shared.core.events import BotUttered, UserUttered
-from sanic import Blueprint
+from sanic import Blueprint, Sanic
 
 from clinic import settings
 from clinic.store_outage import answering_store_outages
+from clinic.patient_limits import UNREADABLE, PatientLimits
+from clinic.session_tokens import SessionTokens
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +38,6 @@ logger = logging.getLogger(__name__)
 # "metadata", and a staff message's at the top).
 MESSAGE_KEYS = {"text", "buttons", "quick_replies", "image", "attachment", "elements",
                 "custom", "timestamp", "metadata", "model_id", "assistant_id", "utter_action"}
-SESSION_ID = re.compile(r"[0-9a-f]{32}")
 HISTORY_LENGTH = 200  # messages shown after a reload; older ones stay stored
 STAFF = "clinic_staff"  # metadata "from" of messages staff send (clinic.rasa_api)
 
@@ -74,7 +79,8 @@ class PatientSocketIOOutput(SocketIOOutput):
 
 
 class PatientSocketIOInput(SocketIOInput):
-    """Rasa's socket.io input with the widget's history, origins and output."""
+    """Rasa's socket.io input with the widget's history, origins, output,
+    session tokens and limits."""
 
     @classmethod
     def name(cls) -> Text:
@@ -86,42 +92,74 @@ class PatientSocketIOInput(SocketIOInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         # A message a store refuses (database or Redis down): "send it again".
         on_new_message = answering_store_outages(on_new_message)
-        # Every reply goes out through the output of the message's channel.
-        def with_our_output(message: UserMessage) -> Awaitable[Any]:
-            message.output_channel = self.get_output_channel()
-            return on_new_message(message)
-
-        blueprint = super().blueprint(with_our_output)
+        blueprint = super().blueprint(on_new_message)
         sio = self.sio
+        namespace = self.namespace
         allowed_origins = settings.patient_site_origins()
+        tokens = SessionTokens.from_settings()
+        limits = PatientLimits.from_settings()
+        sio.eio.max_http_buffer_size = settings.patient_socket_max_bytes()
+        limit_request_size(blueprint)
 
         # Checked here rather than by socket.io's cors_allowed_origins, which
         # would add CORS headers to those of Rasa's --cors: a browser refuses a
         # response with two.
-        @sio.on("connect", namespace=self.namespace)
+        @sio.on("connect", namespace=namespace)
         async def connect(sid: Text, environ: Dict, auth: Optional[Dict]) -> bool:
             origin = environ.get("HTTP_ORIGIN")
             if origin is not None and origin not in allowed_origins:
                 logger.warning("Refused a chat connection from origin %s", origin)
                 return False
+            # engine.io's environ has no real REMOTE_ADDR; Sanic's request does
+            # (remote_addr when SANIC_PROXIES_COUNT or a forwarded secret is set).
+            request = environ["sanic.request"]
+            await sio.save_session(sid, {"address": request.remote_addr or request.ip},
+                                   namespace=namespace)
             return True
 
-        @sio.on("session_request", namespace=self.namespace)
-        async def session_request(sid: Text, data: Optional[Dict]) -> None:
-            asked = (data or {}).get("session_id")
-            session_id = asked if isinstance(asked, str) and SESSION_ID.fullmatch(asked) \
-                else uuid.uuid4().hex
-            sio.enter_room(sid, session_id, namespace=self.namespace)
-            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
-            messages = await self._history(sid, session_id) if asked == session_id else []
-            await sio.emit("chat_history", {"messages": messages}, room=sid,
-                           namespace=self.namespace)
+        @sio.on("session_request", namespace=namespace)
+        async def session_request(sid: Text, data: Any) -> None:
+            asked = data if isinstance(data, dict) else {}
+            resumed = tokens.resumed(asked.get("session_id"), asked.get("token"))
+            conversation_id = resumed or tokens.new_conversation()
+            async with sio.session(sid, namespace=namespace) as session:
+                if session.get("conversation_id"):
+                    sio.leave_room(sid, session["conversation_id"], namespace=namespace)
+                session["conversation_id"] = conversation_id
+            sio.enter_room(sid, conversation_id, namespace=namespace)
+            await sio.emit("session_confirm", {"session_id": conversation_id,
+                                               "token": tokens.token(conversation_id)},
+                           room=sid, namespace=namespace)
+            messages = await self._history(sid, conversation_id) if resumed else []
+            await sio.emit("chat_history", {"messages": messages}, room=sid, namespace=namespace)
+
+        @sio.on(self.user_message_evt, namespace=namespace)
+        async def user_uttered(sid: Text, data: Any) -> None:
+            session = await sio.get_session(sid, namespace=namespace)
+            conversation_id = session.get("conversation_id")
+            message = data.get("message") if isinstance(data, dict) else None
+            refusal = limits.refusal(message, conversation_id, session["address"]) \
+                if conversation_id else UNREADABLE
+            if refusal:
+                await sio.emit(self.bot_message_evt, {"text": refusal, "metadata": {}},
+                               room=sid, namespace=namespace)
+                return
+            await on_new_message(UserMessage(message, self.get_output_channel(), conversation_id,
+                                             input_channel=self.name()))
 
         return blueprint
 
-    async def _history(self, sid: Text, session_id: Text) -> List[Dict[Text, Any]]:
+    async def _history(self, sid: Text, conversation_id: Text) -> List[Dict[Text, Any]]:
         # The socket's HTTP request leads to Rasa's app and its loaded agent.
         request = self.sio.get_environ(sid, namespace=self.namespace)["sanic.request"]
         agent = request.app.ctx.agent
-        tracker = await agent.tracker_store.retrieve(session_id)
+        tracker = await agent.tracker_store.retrieve(conversation_id)
         return history(tracker.events) if tracker else []
+
+
+def limit_request_size(blueprint: Blueprint) -> None:
+    """Bound the body of every HTTP request to the Rasa server (REST channel and
+    HTTP API too): Sanic's default is 100 MB."""
+    @blueprint.listener("before_server_start")
+    async def set_limit(app: Sanic, _loop: Any) -> None:
+        app.config.REQUEST_MAX_SIZE = settings.rasa_max_request_bytes()

@@ -8,27 +8,32 @@ import socketio
 
 
 class PatientSocket:
-    """Connects and asks for a session: `session_id` (the server's answer) and
-    `history` (the chat so far) are set once the server has confirmed it."""
+    """Connects and asks for a session (to resume one: its id and token):
+    `session_id` and `token` (the server's answer) and `history` (the chat so
+    far) are set once the server has confirmed it."""
 
     def __init__(self, rasa_url: str, session_id: Optional[str] = None,
-                 origin: Optional[str] = None) -> None:
+                 origin: Optional[str] = None, token: Optional[str] = None,
+                 headers: Optional[Dict[str, str]] = None) -> None:
         self.received: "queue.Queue[Dict[str, Any]]" = queue.Queue()
         self.client = socketio.Client(reconnection=False)
         self.client.on("bot_uttered", lambda message: self.received.put(
             {**message, "received_at": time.monotonic()}))
-        confirmed: "queue.Queue[str]" = queue.Queue()
+        confirmed: "queue.Queue[Dict[str, str]]" = queue.Queue()
         histories: "queue.Queue[Dict[str, Any]]" = queue.Queue()
         self.client.on("session_confirm", confirmed.put)
         self.client.on("chat_history", histories.put)
         # Polling transport: the websocket transport needs a package Rasa doesn't ship.
         self.client.connect(rasa_url, transports=["polling"], socketio_path="socket.io",
-                            headers={"Origin": origin} if origin else {})
-        self.client.emit("session_request", {"session_id": session_id or uuid.uuid4().hex})
-        self.session_id = confirmed.get(timeout=10)
+                            headers={**({"Origin": origin} if origin else {}), **(headers or {})})
+        self.client.emit("session_request", {"session_id": session_id or uuid.uuid4().hex,
+                                             "token": token})
+        session = confirmed.get(timeout=10)
+        self.session_id: str = session["session_id"]
+        self.token: str = session["token"]
         self.history: List[Dict[str, Any]] = histories.get(timeout=10)["messages"]
 
-    def say(self, text: str) -> None:
+    def say(self, text: Any) -> None:
         self.client.emit("user_uttered", {"message": text, "session_id": self.session_id})
 
     def next_message(self, timeout: float = 30) -> Dict[str, Any]:

@@ -8,6 +8,7 @@ import pytest
 
 from clinic import model_build
 from clinic.local_servers import Stack, running_stack
+from tests.limited_server import limited_rasa_server as limited_server
 from tests.services import fresh_postgres_database
 
 
@@ -39,6 +40,14 @@ def postgres_stack(trained_model: Path,
 @pytest.fixture(scope="session")
 def rasa_server(sqlite_stack: Stack) -> Stack:
     return sqlite_stack
+
+
+@pytest.fixture(scope="session")
+def limited_rasa_server(sqlite_stack: Stack, trained_model: Path,
+                        tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """URL of a second Rasa server with small limits (tests/limited_server.py)."""
+    with limited_server(sqlite_stack, trained_model, tmp_path_factory.mktemp("limited")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """The chat widget's socket.io channel (clinic/patient_channel.py): whole
-messages with their source, the chat history after a reload, staff messages
-marked, and only the clinic's own site may connect."""
+messages with their source, the chat history after a reload (with the session's
+token), staff messages marked, and only the clinic's own site may connect.
+tests/test_patient_isolation.py checks that nobody else gets in."""
 import pytest
 import socketio
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
@@ -58,7 +59,7 @@ def test_a_reload_shows_the_same_conversation(rasa_server, site_origin):
     assert "15 to 30 minutes" in answer["text"]
 
     reloaded = PatientSocket(rasa_server.rasa_url, session_id=patient.session_id,
-                             origin=site_origin)
+                             token=patient.token, origin=site_origin)
     reloaded.close()
     assert reloaded.session_id == patient.session_id
     assert [(m["sender"], m["text"]) for m in reloaded.history] == [

@@ -4,6 +4,8 @@ import uuid
 
 import pytest
 
+from clinic.local_servers import http
+
 
 def new_patient() -> str:
     return f"patient-{uuid.uuid4().hex}"
@@ -67,7 +69,7 @@ BAD_INPUTS = {
     "empty": "",
     "whitespace": "   \n\t  ",
     "emoji": "\U0001F600\U0001F44D\U0001F9B5",
-    "very long": "my knee hurts " * 1430,  # 20,020 characters
+    "as long as allowed": ("my knee hurts " * 143)[:2000],  # PATIENT_MAX_MESSAGE_CHARS
     "html and script": "<script>alert('x')</script><img src=x onerror=alert(1)>",
     "another language": "Wie lange dauert die Behandlung und tut sie weh?",
 }
@@ -84,3 +86,29 @@ def test_bad_input_gets_a_polite_reply_and_is_stored(rasa_server, message):
     assert "<script>" not in texts(replies)
     stored = [e for e in rasa_server.stored_events(patient) if e["event"] == "user"]
     assert [e["text"] for e in stored] == [message.strip()]
+
+
+def test_a_message_over_the_length_limit_gets_a_polite_answer_and_is_not_stored(rasa_server):
+    patient = new_patient()
+
+    [answer] = rasa_server.send(patient, "my knee hurts " * 1430)  # 20,020 characters
+
+    assert answer["text"].startswith("Sorry, your message is too long for me: "
+                                     "please keep it under 2,000 characters.")
+    assert "emergency number" in answer["text"]
+    assert rasa_server.stored_events(patient) == []
+
+
+@pytest.mark.parametrize("payload, reason", [
+    (["hello"], "must be a JSON object"),
+    ({"message": "hello"}, "'sender' must be a text"),
+    ({"sender": "", "message": "hello"}, "'sender' must be a text"),
+    ({"sender": "x" * 256, "message": "hello"}, "'sender' must be a text"),
+    ({"sender": "p", "message": {"text": "hello"}}, "'message' must be a text"),
+    ({"sender": "p", "message": "hello", "metadata": "{}"}, "'metadata' must be a JSON object"),
+])
+def test_a_malformed_request_is_told_what_is_wrong(rasa_server, payload, reason):
+    status, answer = http("POST", f"{rasa_server.rasa_url}/webhooks/rest/webhook", payload)
+
+    assert status == 400
+    assert reason in answer["error"]

@@ -1,11 +1,13 @@
 // The socket.io conversation with Rasa's socket.io channel (session persistence):
 // session_request -> session_confirm -> chat_history, then user_uttered /
 // bot_uttered. socket.io-client reconnects by itself; each (re)connection asks
-// for the stored session again, so the conversation carries on.
+// for the stored session again, with the token the server issued with it (the
+// server resumes a conversation only with its token), so the conversation carries on.
 import { io } from "socket.io-client";
-import { sessionIdOf } from "./messages.js";
+import { sessionIdOf, sessionTokenOf } from "./messages.js";
 
 const SESSION_KEY = "clinic-assistant-session";
+const TOKEN_KEY = "clinic-assistant-session-token";
 
 /**
  * handlers: onReady({reconnected}), onHistory(payload), onBotMessage(payload),
@@ -16,18 +18,21 @@ export function openConnection(socketUrl, storage, handlers) {
   // websockets, and through Rasa's server when its websocket transport isn't there.
   const socket = io(socketUrl, { path: "/socket.io/", transports: ["polling", "websocket"] });
   let sessionId = storage.get(SESSION_KEY);
+  let token = storage.get(TOKEN_KEY);
   let confirmed = false;
   let wasReady = false;
 
   socket.on("connect", () => {
-    socket.emit("session_request", { session_id: sessionId || null });
+    socket.emit("session_request", { session_id: sessionId || null, token: token || null });
   });
 
   socket.on("session_confirm", (payload) => {
     const id = sessionIdOf(payload);
     if (!id) return;
     sessionId = id;
+    token = sessionTokenOf(payload);
     storage.set(SESSION_KEY, id);
+    storage.set(TOKEN_KEY, token || "");
     confirmed = true;
     handlers.onReady({ reconnected: wasReady });
     wasReady = true;

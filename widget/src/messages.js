@@ -68,3 +68,9 @@ export function sessionIdOf(payload) {
   const id = payload && typeof payload === "object" ? payload.session_id : payload;
   return typeof id === "string" && id ? id : null;
 }
+
+/** The token the server issued with the session (needed to resume it), or null. */
+export function sessionTokenOf(payload) {
+  const token = payload && typeof payload === "object" ? payload.token : null;
+  return typeof token === "string" && token ? token : null;
+}

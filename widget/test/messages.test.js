@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { linkTokens } from "../src/linkify.js";
-import { fromHistory, fromServer, sessionIdOf } from "../src/messages.js";
+import { fromHistory, fromServer, sessionIdOf, sessionTokenOf } from "../src/messages.js";
 
 // As actions/answers.py sends it: the page, its sections, the document's version and review date.
 const SOURCE = 'Source: the clinic\'s Prolotherapy page, "How Long Does It Take" (version 1, reviewed 26 Nov 2026).';
@@ -70,4 +70,11 @@ test("session_confirm carries the id as a string or as {session_id}", () => {
   assert.equal(sessionIdOf({ session_id: "abc" }), "abc");
   assert.equal(sessionIdOf({}), null);
   assert.equal(sessionIdOf(null), null);
+});
+
+test("session_confirm's token is kept only when it is a text", () => {
+  assert.equal(sessionTokenOf({ session_id: "abc", token: "f00d" }), "f00d");
+  assert.equal(sessionTokenOf({ session_id: "abc", token: 5 }), null);
+  assert.equal(sessionTokenOf("abc"), null);
+  assert.equal(sessionTokenOf(null), null);
 });
