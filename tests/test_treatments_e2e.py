@@ -108,3 +108,18 @@ def test_prolotherapy_questions_still_get_the_prolotherapy_page(stack):
 
     assert "dextrose (sugar) solution" in answer
     assert "Source: the clinic's Prolotherapy page" in answer
+
+
+def test_an_edited_sentence_is_answered_at_once_without_retraining(project, stack):
+    page = project / "content" / "treatments" / "prolotherapy.txt"
+    old, new = "about 15 to 30 minutes", "about 20 to 40 minutes"
+    text = page.read_text("utf-8")
+    assert old in text
+    page.write_text(text.replace(old, new).replace("Version: 1", "Version: 2"), "utf-8")
+    try:
+        answer = said(stack.send("patient-edit", "how long does prolotherapy take"))
+    finally:
+        page.write_text(text, "utf-8")  # the other tests' page
+
+    assert new in answer and old not in answer
+    assert "(version 2, reviewed" in answer
