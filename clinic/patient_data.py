@@ -26,7 +26,7 @@ import sys
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional
 
-from sqlalchemy import delete, inspect, select, update
+from sqlalchemy import bindparam, delete, func, inspect, select, text, true, update
 from sqlalchemy.orm import Session
 
 from clinic import settings
@@ -40,7 +40,7 @@ from clinic.handoff_store import CallbackRequest, HandoffRequest
 from clinic.rasa_api import RasaApi, RasaApiError
 from clinic.staff import Staff
 
-# What a deletion counts, by table, in the order they are emptied.
+# What a deletion counts, by table.
 ERASED = ("events", "conversation_messages", "conversation_summaries",
           "handoff_requests", "callback_requests", "annotations")
 
@@ -60,6 +60,8 @@ class Erased:
 
 
 NOTHING = Erased({table: 0 for table in ERASED})
+# The sender and type of a blanked event (see _erase_events): no channel issues this id.
+BLANKED = "(deleted)"
 
 
 def lock_index(session: Session) -> None:
@@ -78,7 +80,6 @@ def erase(session: Session, conversation_ids: Iterable[str], with_events: bool) 
         return NOTHING
     lock_index(session)
     statements = {
-        "events": delete(RASA_EVENTS).where(RASA_EVENTS.c.sender_id.in_(ids)),
         "conversation_messages": delete(ConversationMessage)
         .where(ConversationMessage.sender_id.in_(ids)),
         "conversation_summaries": delete(ConversationSummary)
@@ -88,8 +89,30 @@ def erase(session: Session, conversation_ids: Iterable[str], with_events: bool) 
         .where(CallbackRequest.conversation_id.in_(ids)),
         "annotations": delete(Annotation).where(Annotation.conversation_id.in_(ids)),
     }
-    return Erased({table: session.execute(statement).rowcount if with_events or
-                   table != "events" else 0 for table, statement in statements.items()})
+    erased = {table: session.execute(statement).rowcount
+              for table, statement in statements.items()}
+    if with_events:
+        erased["events"] = _erase_events(session, ids)
+    return NOTHING + Erased(erased)
+
+
+def _erase_events(session: Session, ids: List[str]) -> int:
+    """Delete the conversations' events from Rasa's table. On SQLite the newest
+    row of the table, if it is one of theirs, is blanked instead: SQLite gives
+    a new row the highest id plus one, and the conversation index (which reads
+    events by rising id) would never read new events that reuse deleted ids."""
+    events = RASA_EVENTS.c
+    newest = session.scalar(select(func.max(events.id)))
+    keep_newest = session.get_bind().dialect.name == "sqlite"
+    deleted = session.execute(delete(RASA_EVENTS).where(
+        events.sender_id.in_(ids), events.id != newest if keep_newest else true())).rowcount
+    if keep_newest:  # intent_name and action_name are Rasa's columns, not in RASA_EVENTS
+        deleted += session.execute(text(
+            "UPDATE events SET sender_id = :blanked, type_name = :blanked, data = '{}', "
+            "intent_name = NULL, action_name = NULL WHERE id = :newest AND sender_id IN :ids"
+        ).bindparams(bindparam("ids", expanding=True)),
+            {"blanked": BLANKED, "newest": newest, "ids": ids}).rowcount
+    return deleted
 
 
 def rasa_events_exist(database: Database) -> bool:

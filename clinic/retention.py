@@ -41,7 +41,7 @@ from clinic.audit_log import AuditLog
 from clinic.conversation_index import RASA_EVENTS, ConversationIndex
 from clinic.database import Database, utc_now
 from clinic.handoff_store import CallbackRequest, HandoffRequest
-from clinic.patient_data import ERASED, NOTHING, Erased, erase, lock_index, rasa_events_exist
+from clinic.patient_data import BLANKED, NOTHING, Erased, erase, rasa_events_exist
 
 DEFAULT_DAYS = 90
 BATCH = 200  # conversations a transaction: Rasa waits for SQLite's write lock meanwhile
@@ -95,7 +95,8 @@ class Retention:
         if not rasa_events_exist(self._database):
             return []
         return list(session.scalars(
-            select(RASA_EVENTS.c.sender_id).group_by(RASA_EVENTS.c.sender_id)
+            select(RASA_EVENTS.c.sender_id).where(RASA_EVENTS.c.sender_id != BLANKED)
+            .group_by(RASA_EVENTS.c.sender_id)
             .having(func.max(RASA_EVENTS.c.timestamp) < cutoff.timestamp())
             .order_by(RASA_EVENTS.c.sender_id)))
 
@@ -103,14 +104,14 @@ class Retention:
         """Delete everything older than the retention period; returns the counts."""
         cutoff = self.cutoff
         with_events = rasa_events_exist(self._database)
-        conversations = self.expired().conversations
+        with self._database.session() as session:
+            conversations = self._expired_conversations(session, cutoff)
         erased = NOTHING
         for start in range(0, len(conversations), BATCH):
             with self._database.session() as session:
                 erased += erase(session, conversations[start:start + BATCH], with_events)
         with self._database.session() as session:
-            lock_index(session)
-            erased += Erased({table: 0 for table in ERASED} | {
+            erased += Erased({
                 "handoff_requests": _delete_older(session, HandoffRequest,
                                                   HandoffRequest.created_at < cutoff),
                 "callback_requests": _delete_older(session, CallbackRequest,

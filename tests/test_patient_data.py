@@ -17,12 +17,13 @@ from sqlalchemy import text
 
 from clinic.audit_log import AuditLog
 from clinic.conversation_index import ConversationIndex
+from clinic.conversation_queries import ConversationQueries
 from clinic.database import Database
 from clinic.local_servers import StaffBrowser, free_port, http
 from clinic.patient_data import ERASED, PatientData
 from clinic.settings import PROJECT_ROOT
 from tests.kept_conversations import CALLBACK_CONTACT, keep_everywhere
-from tests.rasa_events import answer, busywork, patient, staff_message
+from tests.rasa_events import RasaEvents, answer, busywork, patient, staff_message
 from tests.sql_databases import database, database_url  # noqa: F401 (fixtures)
 from tests.staff_console import Clock, running_console
 from tests.test_patient_rest import texts
@@ -278,3 +279,20 @@ def test_a_deleted_conversation_is_gone_and_the_next_message_starts_afresh(stack
                                   f"?token={stack.api_token}")
     assert status == 200 and tracker["paused"] is False
     assert "Ann Smith" not in json.dumps(tracker)
+
+
+def test_after_deleting_the_newest_conversation_new_ones_are_still_indexed(
+        database_url, database):
+    seed(database_url, database, "older")
+    seed(database_url, database, "newest")
+    PatientData(database).erase_now("newest")
+
+    rasa = RasaEvents(database_url)  # a new conversation, after the deletion
+    rasa.save("next", patient("what does it treat?", "ask_conditions"))
+    rasa.close()
+    ConversationIndex(database).index_new_events()
+
+    next_one = ConversationQueries(database).transcript("next", 0.6)
+    assert [m["text"] for m in next_one.messages] == ["what does it treat?"]
+    assert PatientData(database).export("newest") is None
+    assert rows_of(database, "newest") == {table: 0 for table in ERASED}
