@@ -176,7 +176,7 @@ class HandoffStore:
 
     def mark_callback_done(self, callback_id: int, staff: str) -> dict:
         with self._session() as session:
-            callback = session.get(CallbackRequest, callback_id)
+            callback = _get(session, CallbackRequest, callback_id)
             if callback is None:
                 raise RequestNotFound(f"no callback request {callback_id}")
             callback.status, callback.done_by, callback.done_at = DONE, staff, utc_now()
@@ -191,7 +191,13 @@ class HandoffStore:
 
     @staticmethod
     def _by_id(session: Session, request_id: int) -> HandoffRequest:
-        request = session.get(HandoffRequest, request_id)
+        request = _get(session, HandoffRequest, request_id)
         if request is None:
             raise RequestNotFound(f"no handoff request {request_id}")
         return request
+
+
+def _get(session: Session, model, row_id: int):
+    """The row with that id, or None; ids past a database integer's range exist
+    nowhere (and SQLite refuses to look them up)."""
+    return session.get(model, row_id) if 0 < row_id < 2 ** 63 else None

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Callable
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from clinic import settings
 from clinic.analytics import Analytics
@@ -27,6 +26,7 @@ from webapp.claim_timeouts import watch_claim_timeouts
 from webapp.conversation_indexing import keep_conversations_indexed
 from webapp.request_limits import RequestSizeLimit
 from webapp.security_headers import add_security_headers
+from webapp.static_files import StaticFiles
 from webapp.staff_auth import install_error_answers
 
 # The chat widget is built into static/widget/ by `make widget` (not committed).
