@@ -13,6 +13,10 @@ ticket numbers come from INCR, the queue is a sorted set of ticket numbers, and
 each ticket is a key with a short expiry that its holder (or a waiter, while it
 waits) keeps renewing. A dead instance stops renewing, its ticket key expires
 and the next ticket is served: recovery within TICKET_TTL_SECONDS plus one poll.
+Renewing is a thread's job, not the event loop's: under load Rasa's event loop
+runs one message's NLU after another and can't get to a renewal for longer
+than a ticket lives (tests/test_scaled_deployment.py saw a third of 2,000
+messages refused that way); a thread gets its turn every few milliseconds.
 When Redis can't be reached, `lock` raises LockError: no message is handled
 without the lock. One Redis server (or Sentinel), not Redis Cluster: the
 scripts build ticket key names.
@@ -23,8 +27,10 @@ unimplemented.
 """
 import asyncio
 import logging
+import threading
+import time
 from contextlib import asynccontextmanager
-from typing import AsyncGenerator, NamedTuple, Optional, Text
+from typing import AsyncGenerator, Dict, List, NamedTuple, Optional, Text, Tuple
 from urllib.parse import urlsplit
 
 import redis
@@ -75,6 +81,15 @@ while true do
 end
 """
 
+# KEYS: counter, queue. ARGV: ticket key prefix, ticket, ticket ttl ms, idle ms.
+# 1: renewed; 0: the ticket had expired already.
+RENEW = """
+if redis.call('PEXPIRE', ARGV[1] .. ARGV[2], ARGV[3]) == 0 then return 0 end
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('PEXPIRE', KEYS[2], ARGV[4])
+return 1
+"""
+
 # KEYS: queue. ARGV: ticket key prefix, ticket.
 RELEASE = """
 redis.call('DEL', ARGV[1] .. ARGV[2])
@@ -119,6 +134,8 @@ class AtomicRedisLockStore(LockStore):
         self._issue = self.redis.register_script(ISSUE)
         self._turn = self.redis.register_script(TURN)
         self._release = self.redis.register_script(RELEASE)
+        self._renewer = TicketRenewer(redis.Redis.from_url(self.url, **timeouts),
+                                      self.ticket_ttl)
         super().__init__()
 
     @asynccontextmanager
@@ -137,14 +154,12 @@ class AtomicRedisLockStore(LockStore):
         keys = self._keys(conversation_id)
         ticket = int(await self._call(self._issue, keys=[keys.counter, keys.queue],
                                       args=[keys.ticket_prefix, *self._expiries()]))
+        self._renewer.add(conversation_id, keys, ticket)
         try:
             await self._wait_for_turn(conversation_id, keys, ticket)
-            renewing = asyncio.create_task(self._keep_alive(conversation_id, keys, ticket))
-            try:
-                yield ticket
-            finally:
-                renewing.cancel()
+            yield ticket
         finally:
+            self._renewer.remove(keys, ticket)
             await self._give_back(conversation_id, keys, ticket)
 
     def _keys(self, conversation_id: Text) -> LockKeys:
@@ -170,22 +185,6 @@ class AtomicRedisLockStore(LockStore):
                                 f"expired while waiting.")
             await asyncio.sleep(self.poll)
 
-    async def _keep_alive(self, conversation_id: Text, keys: LockKeys, ticket: int) -> None:
-        """Renew the held ticket so that it expires only when this process stops."""
-        while True:
-            await asyncio.sleep(self.ticket_ttl / 3)
-            try:
-                turn = await self._take_turn(keys, ticket)
-            except redis.RedisError as error:
-                logger.error("Could not renew the lock of conversation '%s': %s",
-                             conversation_id, error)
-                continue
-            if turn != 1:
-                logger.error("The lock of conversation '%s' expired while it was held "
-                             "(the process stalled for over %s s).",
-                             conversation_id, self.ticket_ttl)
-                return
-
     async def _give_back(self, conversation_id: Text, keys: LockKeys, ticket: int) -> None:
         try:
             await self._release(keys=[keys.queue], args=[keys.ticket_prefix, ticket])
@@ -201,6 +200,59 @@ class AtomicRedisLockStore(LockStore):
             raise LockError(
                 f"The lock store's Redis at {_safe(self.url)} can't be reached ({error}); "
                 f"the message was not handled.") from error
+
+
+class TicketRenewer:
+    """Renews this process's tickets, held or waiting, every third of their
+    lifetime from a daemon thread, so that they expire only when the process
+    is gone. The thread starts with the first ticket."""
+
+    def __init__(self, client: redis.Redis, ticket_ttl: float) -> None:
+        self.client = client
+        self.ticket_ttl = ticket_ttl
+        self._renew = client.register_script(RENEW)
+        self._tickets: Dict[Tuple[LockKeys, int], Text] = {}
+        self._guard = threading.Lock()
+        self._thread: Optional[threading.Thread] = None
+
+    def add(self, conversation_id: Text, keys: LockKeys, ticket: int) -> None:
+        with self._guard:
+            self._tickets[keys, ticket] = conversation_id
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="lock-renewer",
+                                                daemon=True)
+                self._thread.start()
+
+    def remove(self, keys: LockKeys, ticket: int) -> None:
+        with self._guard:
+            self._tickets.pop((keys, ticket), None)
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self.ticket_ttl / 3)
+            with self._guard:
+                tickets = list(self._tickets.items())
+            if tickets:
+                self._renew_all(tickets)
+
+    def _renew_all(self, tickets: List[Tuple[Tuple[LockKeys, int], Text]]) -> None:
+        ttl_ms, idle_ms = int(self.ticket_ttl * 1000), IDLE_SECONDS * 1000
+        try:
+            pipeline = self.client.pipeline(transaction=False)
+            for (keys, ticket), _ in tickets:
+                self._renew(keys=[keys.counter, keys.queue],
+                            args=[keys.ticket_prefix, ticket, ttl_ms, idle_ms], client=pipeline)
+            renewed = pipeline.execute()
+        except redis.RedisError as error:
+            logger.error("Could not renew %d conversation lock(s): %s", len(tickets), error)
+            return
+        for (held, conversation_id), alive in zip(tickets, renewed):
+            with self._guard:
+                given_back = held not in self._tickets
+            if not alive and not given_back:
+                logger.error("The lock ticket of conversation '%s' expired before it was "
+                             "given back (renewals late by over %s s).",
+                             conversation_id, self.ticket_ttl)
 
 
 def _safe(url: Text) -> Text:

@@ -170,6 +170,29 @@ def test_a_dead_instances_lock_is_taken_over_within_10_seconds(key_prefix):
     assert waited < 10, f"the dead instance's lock was taken over after {waited:.1f} s"
 
 
+def test_tickets_outlive_an_event_loop_busy_for_longer_than_their_lifetime(key_prefix):
+    """Under load, Rasa's event loop runs NLU for one message after another and
+    can't renew a ticket in time: the holder keeps the lock and the waiter,
+    still in the queue, is served after it (not refused, not let in at once)."""
+    store = ours(key_prefix, ticket_ttl_seconds=1)
+
+    async def two_messages_one_blocking_the_loop() -> List[str]:
+        seen: List[str] = []
+
+        async def message(name: str, blocks_for: float) -> None:
+            async with store.lock("busy-conversation"):
+                seen.append(f"{name} in")
+                await asyncio.sleep(0.3)  # meanwhile the other takes a ticket and waits
+                time.sleep(blocks_for)  # CPU work that never yields to the loop
+                seen.append(f"{name} out")
+
+        await asyncio.gather(message("a", 3), message("b", 3))
+        return seen
+
+    seen = asyncio.run(two_messages_one_blocking_the_loop())
+    assert seen in (["a in", "a out", "b in", "b out"], ["b in", "b out", "a in", "a out"])
+
+
 def test_ours_refuses_to_start_without_redis(key_prefix):
     with CuttableProxy(REDIS_HOST, REDIS_PORT) as proxy:
         proxy.cut()
