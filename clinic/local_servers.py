@@ -39,7 +39,8 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_until_healthy(url: str, process: subprocess.Popen, log: Path, timeout: float) -> None:
+def wait_until_healthy(url: str, process: subprocess.Popen, log: Path,
+                       timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -54,25 +55,34 @@ def _wait_until_healthy(url: str, process: subprocess.Popen, log: Path, timeout:
     raise RuntimeError(f"{url} not healthy after {timeout:.0f} s; log:\n{log.read_text()}")
 
 
+def start_server(command: List[str], log: Path, env: Dict[str, str]) -> subprocess.Popen:
+    """Start a server in the project folder; its output goes to `log` (appended)."""
+    with log.open("ab") as output:
+        return subprocess.Popen(command, cwd=PROJECT_ROOT, env={**os.environ, **env},
+                                stdout=output, stderr=subprocess.STDOUT)
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    """Stop it politely, and for good after 20 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @contextmanager
 def running(command: List[str], health_url: str, log: Path, env: Dict[str, str],
             timeout: float = 180) -> Iterator[subprocess.Popen]:
     """Run a server until the block ends; its output goes to `log`."""
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            command, cwd=PROJECT_ROOT, env={**os.environ, **env},
-            stdout=output, stderr=subprocess.STDOUT,
-        )
-        try:
-            _wait_until_healthy(health_url, process, log, timeout)
-            yield process
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    log.write_bytes(b"")
+    process = start_server(command, log, env)
+    try:
+        wait_until_healthy(health_url, process, log, timeout)
+        yield process
+    finally:
+        stop_server(process)
 
 
 # As the Procfile: logs without patients' data (clinic/log_privacy.py).
@@ -84,12 +94,14 @@ def action_server_command(port: int) -> List[str]:
             "--logging-config-file", LOGGING_CONFIG]
 
 
-def rasa_server_command(model: Path, port: int, api_token: str, site_origin: str) -> List[str]:
+def rasa_server_command(model: Path, port: int, api_token: str, site_origin: str,
+                        endpoints: str = "endpoints.yml") -> List[str]:
+    """`endpoints`: endpoints.yml (SQLite, in-memory locks) or endpoints.production.yml."""
     # `python -m rasa`: the project is importable when Rasa reads the logging
     # config (the `rasa` script adds it to sys.path only afterwards).
     return [
         str(VENV_BIN / "python"), "-m", "rasa", "run", "--model", str(model),
-        "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+        "--endpoints", endpoints, "--credentials", "credentials.yml",
         "--interface", "127.0.0.1", "--port", str(port), "--cors", site_origin,
         "--enable-api", "--auth-token", api_token, "--logging-config-file", LOGGING_CONFIG,
     ]
