@@ -26,7 +26,7 @@ from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint, Sanic
 
-from clinic import settings
+from clinic import engineio_fixes, settings
 from clinic.store_outage import answering_store_outages
 from clinic.patient_limits import UNREADABLE, PatientLimits
 from clinic.session_tokens import SessionTokens
@@ -99,6 +99,7 @@ class PatientSocketIOInput(SocketIOInput):
         tokens = SessionTokens.from_settings()
         limits = PatientLimits.from_settings()
         sio.eio.max_http_buffer_size = settings.patient_socket_max_bytes()
+        engineio_fixes.harden(sio.eio)
         limit_request_size(blueprint)
 
         # Checked here rather than by socket.io's cors_allowed_origins, which

@@ -14,6 +14,18 @@ TOO_FAST = ("You're sending messages faster than I can answer. Please wait a min
             f"then send your message again. {EMERGENCY}")
 
 
+def is_text(value: object) -> bool:
+    """A string a keyboard can make: none with a NUL or a lone surrogate, which
+    databases refuse (and Rasa's SQL tracker store then stops the whole server)."""
+    if not isinstance(value, str) or "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def too_long(max_chars: int) -> str:
     return (f"Sorry, your message is too long for me: please keep it under {max_chars:,} "
             f"characters. {EMERGENCY}")
@@ -33,7 +45,7 @@ class PatientLimits:
 
     def refusal(self, message: object, conversation_id: str, address: str) -> Optional[str]:
         """Why `message` is not passed on, as the patient is told; None to pass it on."""
-        if not isinstance(message, str):
+        if not is_text(message):
             return UNREADABLE
         if len(message) > self.max_chars:
             return too_long(self.max_chars)

@@ -9,7 +9,8 @@ addresses in REST_TRUSTED_ADDRESSES (by default this machine: tests, `curl`,
 integrations running beside the server) and refuses everyone else with 403.
 
 It also checks what Rasa's channel doesn't: the body is a JSON object with a
-text `sender` and `message` (else 400 with the reason), and a message over
+text `sender` and `message` (else 400 with the reason; a NUL or a lone
+surrogate in them, which the database refuses, would stop Rasa), and a message over
 PATIENT_MAX_MESSAGE_CHARS gets a polite answer instead of being passed on.
 """
 import ipaddress
@@ -24,7 +25,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from clinic import settings
-from clinic.patient_limits import too_long
+from clinic.patient_limits import is_text, too_long
 from clinic.store_outage import answering_store_outages
 
 logger = logging.getLogger(__name__)
@@ -42,9 +43,9 @@ def problem(body: Any) -> Optional[Text]:
     if not isinstance(body, dict):
         return "The body must be a JSON object with 'sender' and 'message'."
     sender = body.get("sender")
-    if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
+    if not is_text(sender) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
         return f"'sender' must be a text of 1 to {MAX_SENDER_CHARS} characters."
-    if not isinstance(body.get("message"), str):
+    if not is_text(body.get("message")):
         return "'message' must be a text."
     if not isinstance(body.get("metadata", {}), (dict, type(None))):
         return "'metadata' must be a JSON object."

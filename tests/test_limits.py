@@ -57,15 +57,16 @@ def new_address():
     return f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
 
 
-def test_a_message_too_long_gets_a_polite_answer_and_is_not_passed_on(
+def test_a_message_too_long_or_unreadable_gets_a_polite_answer_and_is_not_passed_on(
         limited_rasa_server, rasa_server):
     patient = patient_at(limited_rasa_server, new_address())
     try:
         patient.say("my knee hurts " * 30)  # 420 characters
 
         assert patient.next_message()["text"] == too_long(MAX_CHARS)
-        patient.say({"text": "not a text"})
-        assert patient.next_message()["text"] == UNREADABLE
+        for unreadable in ({"text": "not a text"}, "lone \ud800 surrogate", "nul \x00"):
+            patient.say(unreadable)
+            assert patient.next_message()["text"] == UNREADABLE
     finally:
         patient.close()
     assert rasa_server.stored_events(patient.session_id) == []

@@ -106,6 +106,10 @@ def test_a_message_over_the_length_limit_gets_a_polite_answer_and_is_not_stored(
     ({"sender": "x" * 256, "message": "hello"}, "'sender' must be a text"),
     ({"sender": "p", "message": {"text": "hello"}}, "'message' must be a text"),
     ({"sender": "p", "message": "hello", "metadata": "{}"}, "'metadata' must be a JSON object"),
+    # A database refuses these, and Rasa's SQL tracker store then stopped the server.
+    ({"sender": "p\ud800", "message": "hello"}, "'sender' must be a text"),
+    ({"sender": "p\x00", "message": "hello"}, "'sender' must be a text"),
+    ({"sender": "p", "message": "hello \udfff"}, "'message' must be a text"),
 ])
 def test_a_malformed_request_is_told_what_is_wrong(rasa_server, payload, reason):
     status, answer = http("POST", f"{rasa_server.rasa_url}/webhooks/rest/webhook", payload)
