@@ -13,10 +13,11 @@ ticket numbers come from INCR, the queue is a sorted set of ticket numbers, and
 each ticket is a key with a short expiry that its holder (or a waiter, while it
 waits) keeps renewing. A dead instance stops renewing, its ticket key expires
 and the next ticket is served: recovery within TICKET_TTL_SECONDS plus one poll.
-Renewing is a thread's job, not the event loop's: under load Rasa's event loop
-runs one message's NLU after another and can't get to a renewal for longer
-than a ticket lives (tests/test_scaled_deployment.py saw a third of 2,000
-messages refused that way); a thread gets its turn every few milliseconds.
+Issuing and renewing are a thread's job, not the event loop's: under load
+Rasa's event loop runs one message's NLU after another and can get back to a
+ticket (to start renewing it, or to renew it) only after it has expired
+(tests/test_scaled_deployment.py saw a third of 2,000 messages refused that
+way); a thread gets its turn every few milliseconds.
 When Redis can't be reached, `lock` raises LockError: no message is handled
 without the lock. One Redis server (or Sentinel), not Redis Cluster: the
 scripts build ticket key names.
@@ -131,7 +132,6 @@ class AtomicRedisLockStore(LockStore):
                 f"The lock store's Redis at {_safe(self.url)} can't be reached ({error}); "
                 f"Rasa does not start without it.") from error
         self.redis = redis.asyncio.Redis.from_url(self.url, **timeouts)
-        self._issue = self.redis.register_script(ISSUE)
         self._turn = self.redis.register_script(TURN)
         self._release = self.redis.register_script(RELEASE)
         self._renewer = TicketRenewer(redis.Redis.from_url(self.url, **timeouts),
@@ -152,15 +152,33 @@ class AtomicRedisLockStore(LockStore):
         every poll_seconds.
         """
         keys = self._keys(conversation_id)
-        ticket = int(await self._call(self._issue, keys=[keys.counter, keys.queue],
-                                      args=[keys.ticket_prefix, *self._expiries()]))
-        self._renewer.add(conversation_id, keys, ticket)
+        ticket = await self._call(self._take_ticket, conversation_id, keys)
         try:
             await self._wait_for_turn(conversation_id, keys, ticket)
             yield ticket
         finally:
             self._renewer.remove(keys, ticket)
             await self._give_back(conversation_id, keys, ticket)
+
+    async def _take_ticket(self, conversation_id: Text, keys: LockKeys) -> int:
+        """A new ticket, issued and put up for renewal in a worker thread, so that
+        it is renewed however late the event loop comes back to this coroutine."""
+        issuing = asyncio.ensure_future(asyncio.to_thread(
+            self._renewer.issue, conversation_id, keys, self._expiries()))
+        try:
+            return await asyncio.shield(issuing)
+        except asyncio.CancelledError:
+            # Issued all the same: give it back, or it would be renewed forever.
+            issuing.add_done_callback(lambda done: self._give_back_unused(
+                conversation_id, keys, done))
+            raise
+
+    def _give_back_unused(self, conversation_id: Text, keys: LockKeys,
+                          issued: "asyncio.Future[int]") -> None:
+        if issued.cancelled() or issued.exception() is not None:
+            return
+        self._renewer.remove(keys, issued.result())
+        asyncio.ensure_future(self._give_back(conversation_id, keys, issued.result()))
 
     def _keys(self, conversation_id: Text) -> LockKeys:
         base = f"{self.key_prefix}{conversation_id}"
@@ -210,12 +228,20 @@ class TicketRenewer:
     def __init__(self, client: redis.Redis, ticket_ttl: float) -> None:
         self.client = client
         self.ticket_ttl = ticket_ttl
+        self._issue = client.register_script(ISSUE)
         self._renew = client.register_script(RENEW)
         self._tickets: Dict[Tuple[LockKeys, int], Text] = {}
         self._guard = threading.Lock()
         self._thread: Optional[threading.Thread] = None
 
-    def add(self, conversation_id: Text, keys: LockKeys, ticket: int) -> None:
+    def issue(self, conversation_id: Text, keys: LockKeys, expiries: List[int]) -> int:
+        """Issue a ticket (ISSUE) and renew it from now on; blocks on Redis."""
+        ticket = int(self._issue(keys=[keys.counter, keys.queue],
+                                 args=[keys.ticket_prefix, *expiries]))
+        self._add(conversation_id, keys, ticket)
+        return ticket
+
+    def _add(self, conversation_id: Text, keys: LockKeys, ticket: int) -> None:
         with self._guard:
             self._tickets[keys, ticket] = conversation_id
             if self._thread is None:
