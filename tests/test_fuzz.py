@@ -188,13 +188,25 @@ def stored_before(rasa_server):
     patient.say("does it hurt?")
     patient.next_message()
     patient.close()
-    return {conversation: rasa_server.stored_events(conversation)
+    return {conversation: finished_turn(rasa_server, conversation)
             for conversation in (sender, patient.session_id)}, patient
+
+
+def finished_turn(stack: Stack, conversation: str, timeout: float = 60) -> list:
+    """The conversation's events once the assistant listens again (its answer
+    reaches the socket before the turn is saved)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        events = stack.stored_events(conversation)
+        if (events and events[-1].get("name") == "action_listen") or time.monotonic() > deadline:
+            return events
+        time.sleep(0.5)
 
 
 def test_malformed_requests_get_no_5xx_and_break_nothing(
         rasa_server, limited_rasa_server, stored_before, capsys):
     stored, patient = stored_before
+    assert all(stored.values())  # both conversations have a finished turn to keep
     rng = random.Random(SEED)
     failures = Failures()
     with capsys.disabled():
