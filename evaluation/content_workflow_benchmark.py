@@ -94,8 +94,10 @@ def examples_to_promoted(worktree: Path, stack: Stack) -> Dict[str, float]:
     baseline = model_build.find_model()
     for path in (baseline, ModelMetadata.path_for(baseline)):
         shutil.copy(path, worktree / "models")
-    run(worktree, "make", "promote", f"MODEL={baseline.name[:-7]}", "REASON=baseline",
-        env=promote_env)
+    run(worktree, ".venv/bin/python", "-m", "clinic.model_commands", "evaluate",
+        baseline.name[:-len(".tar.gz")])  # as a live model is: evaluated once before
+    run(worktree, "make", "promote", f"MODEL={baseline.name[:-len('.tar.gz')]}",
+        "REASON=baseline", env=promote_env)
 
     (worktree / "data" / "nlu" / "benchmark_examples.yml").write_text(TEN_EXAMPLES, "utf-8")
     steps = {"make validate": run(worktree, "make", "validate"),
