@@ -15,20 +15,11 @@ from clinic.database import Database
 from clinic.handoff_store import HandoffStore
 from tests.rasa_events import (RasaEvents, answer, busywork, clarified, click, offer, patient,
                                response, staff_message)
-from tests.services import fresh_postgres_database
+from tests.sql_databases import database_url  # noqa: F401 (a fixture)
 
 THRESHOLD = 0.6
 SUMMARY = {"last_messages": [], "topics": []}
 LIKELY_TOPICS = [("How long it takes", "/ask_duration"), ("Something else", "/out_of_scope")]
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'conversations.db'}"
-        return
-    with fresh_postgres_database() as url:
-        yield url
 
 
 @pytest.fixture
