@@ -51,6 +51,10 @@ POLL_SECONDS = 0.05
 # A conversation's counter and queue go away after this long without use.
 IDLE_SECONDS = 3600
 SOCKET_TIMEOUT_SECONDS = 5.0
+# The event loop's Redis calls are timed on the loop, which under load is busy
+# with other messages' NLU for seconds: that must not count as Redis being slow
+# (a Redis that is down refuses or resets the connection at once).
+EVENT_LOOP_SOCKET_TIMEOUT_SECONDS = 30.0
 
 # KEYS: counter, queue. ARGV: ticket key prefix, ticket ttl ms, idle ms.
 ISSUE = """
@@ -131,7 +135,9 @@ class AtomicRedisLockStore(LockStore):
             raise ConnectionException(
                 f"The lock store's Redis at {_safe(self.url)} can't be reached ({error}); "
                 f"Rasa does not start without it.") from error
-        self.redis = redis.asyncio.Redis.from_url(self.url, **timeouts)
+        self.redis = redis.asyncio.Redis.from_url(
+            self.url, socket_timeout=EVENT_LOOP_SOCKET_TIMEOUT_SECONDS,
+            socket_connect_timeout=EVENT_LOOP_SOCKET_TIMEOUT_SECONDS)
         self._turn = self.redis.register_script(TURN)
         self._release = self.redis.register_script(RELEASE)
         self._renewer = TicketRenewer(redis.Redis.from_url(self.url, **timeouts),
