@@ -10,7 +10,10 @@ live in the tracker store) and continue with the new model.
 
 It loads only models our training command built: a `.tar.gz` with its metadata
 file beside it, whose recorded SHA-256 the file still has (clinic/model_metadata.py).
-It needs the Rasa API token, like Rasa's own HTTP API.
+It needs the Rasa API token, like Rasa's own HTTP API. Rasa's own routes that load,
+unload or train a model from a path or URL (PUT and DELETE /model, /model/train,
+/model/test/*) are refused, token or not: a model file is pickled code, so only
+files training recorded may be loaded.
 
     POST /webhooks/model_loader/load?token=<RASA_API_TOKEN>
     {"model_file": "/path/to/models/<version>.tar.gz"}
@@ -22,10 +25,10 @@ import logging
 import time
 from http import HTTPStatus
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Text
+from typing import Any, Awaitable, Callable, Optional, Text
 
 from rasa.core.channels.channel import InputChannel, UserMessage
-from sanic import Blueprint, response
+from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
@@ -33,6 +36,11 @@ from clinic import settings
 from clinic.model_metadata import ModelMetadata, file_sha256
 
 logger = logging.getLogger(__name__)
+
+
+# Rasa's routes (rasa/server.py) that take a model from a path or URL, or unload it.
+RASA_MODEL_ROUTES = {("PUT", "/model"), ("DELETE", "/model"), ("POST", "/model/train"),
+                     ("POST", "/model/test/stories"), ("POST", "/model/test/intents")}
 
 
 class UntrustedModel(ValueError):
@@ -64,6 +72,14 @@ def _error(status: HTTPStatus, message: str) -> HTTPResponse:
     return response.json({"error": message}, status=status)
 
 
+async def refuse_rasa_model_routes(request: Request) -> Optional[HTTPResponse]:
+    """Sanic request middleware: Rasa's model-loading routes answer 403."""
+    if (request.method, request.path.rstrip("/")) in RASA_MODEL_ROUTES:
+        return _error(HTTPStatus.FORBIDDEN, "models are switched with `make promote` "
+                      "(POST /webhooks/model_loader/load), which loads only trained models")
+    return None
+
+
 class ModelLoaderInput(InputChannel):
     """Not a patient channel: the route that switches the server's model."""
 
@@ -73,6 +89,11 @@ class ModelLoaderInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         blueprint = Blueprint("clinic_model_loader", __name__)
+
+        @blueprint.listener("before_server_start")
+        async def refuse_rasa_model_loading(app: Sanic, _loop: Any) -> None:
+            # Middleware of the whole app: a blueprint's own covers only its routes.
+            app.register_middleware(refuse_rasa_model_routes, "request")
         # One switch at a time: two promotions at once must not interleave.
         switching = asyncio.Lock()
 

@@ -196,6 +196,20 @@ def test_the_server_loads_only_models_our_training_built(versions, stack, tmp_pa
     assert running_model(stack) == good.path.name
 
 
+def test_rasa_s_own_model_loading_routes_are_refused_even_with_the_token(versions, stack):
+    good, _ = versions
+    token = f"?token={stack.api_token}"
+    for method, path, body in [("PUT", "/model", {"model_file": str(good.path)}),
+                               ("DELETE", "/model", None),
+                               ("POST", "/model/train", {}),
+                               ("POST", "/model/test/intents", {})]:
+        status, answer = http(method, f"{stack.rasa_url}{path}{token}", body)
+        assert (status, "make promote" in answer["error"]) == (403, True), (path, answer)
+    assert running_model(stack) == good.path.name
+    # The rest of Rasa's API still answers.
+    assert http("GET", f"{stack.rasa_url}/status{token}")[0] == 200
+
+
 def test_promote_with_no_server_running_records_the_model_for_the_next_start(
         registry, versions, live_models, capsys):
     good, _ = versions
