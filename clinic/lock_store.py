@@ -36,6 +36,9 @@ from urllib.parse import urlsplit
 
 import redis
 import redis.asyncio
+import redis.asyncio.retry
+import redis.retry
+from redis.backoff import NoBackoff
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore
 from rasa.shared.exceptions import ConnectionException
 from rasa.utils.endpoints import EndpointConfig
@@ -135,12 +138,19 @@ class AtomicRedisLockStore(LockStore):
             raise ConnectionException(
                 f"The lock store's Redis at {_safe(self.url)} can't be reached ({error}); "
                 f"Rasa does not start without it.") from error
+        # Once Redis is back, a pooled connection from before it went down fails on
+        # first use: tried again at once on a new one, so service resumes without
+        # a patient being refused. Redis still down fails on the retry too.
         self.redis = redis.asyncio.Redis.from_url(
             self.url, socket_timeout=EVENT_LOOP_SOCKET_TIMEOUT_SECONDS,
-            socket_connect_timeout=EVENT_LOOP_SOCKET_TIMEOUT_SECONDS)
+            socket_connect_timeout=EVENT_LOOP_SOCKET_TIMEOUT_SECONDS,
+            retry=redis.asyncio.retry.Retry(NoBackoff(), 1),
+            retry_on_error=[redis.ConnectionError])
         self._turn = self.redis.register_script(TURN)
         self._release = self.redis.register_script(RELEASE)
-        self._renewer = TicketRenewer(redis.Redis.from_url(self.url, **timeouts),
+        self._renewer = TicketRenewer(redis.Redis.from_url(
+            self.url, **timeouts, retry=redis.retry.Retry(NoBackoff(), 1),
+            retry_on_error=[redis.ConnectionError]),
                                       self.ticket_ttl)
         super().__init__()
 
