@@ -1,0 +1,152 @@
+"""Load benchmark: reply latency and throughput with concurrent conversations, one
+Rasa instance on SQLite against two behind nginx on PostgreSQL and Redis, and
+memory per process after an hour-equivalent soak.
+
+    python -m evaluation.load_benchmark [--levels 1 10 50] [--messages-per-level 200]
+                                        [--soak-messages 3000] [--only sqlite|scaled]
+
+For each configuration it starts the servers (clinic/local_servers.py,
+clinic/scaled_deployment.py; the scaled one on a new PostgreSQL database,
+dropped afterwards, and REDIS_URL or redis://127.0.0.1:6379/1), then at each
+level of concurrency runs that many conversations at once, each sending the
+next patient question as soon as the last is answered, over the REST channel
+(the scaled configuration: each message to a randomly chosen instance), and
+prints p50/p95/p99 reply latency and messages per second. The scaling ratio is
+the two-instance throughput over the one-instance throughput at each level.
+
+Hour-equivalent soak: --soak-messages messages (3,000 by default: a busy hour
+for a clinic group, 300 conversations of 10 messages) at the highest level,
+with each process's resident memory (RSS, with its children) before and after.
+A script for figures, not a test: run it on a quiet machine.
+"""
+import argparse
+import asyncio
+import os
+import random
+import secrets
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Dict, Iterator, List, Sequence, Tuple
+
+import aiohttp
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from clinic import model_build
+from clinic.local_servers import running_stack
+from clinic.scaled_deployment import ensure_database, scaled_deployment
+from evaluation.benchmark import percentile, resident_memory_mb
+from evaluation.patient_questions import QUESTIONS
+
+POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL",
+                                    "postgresql://postgres@127.0.0.1:5432/postgres")
+SEED = 7
+
+
+async def _conversation(session: aiohttp.ClientSession, urls: Sequence[str], messages: int,
+                        rng: random.Random, latencies: List[float]) -> None:
+    sender = f"bench-{secrets.token_hex(8)}"
+    for number in range(messages):
+        started = time.perf_counter()
+        async with session.post(f"{rng.choice(urls)}/webhooks/rest/webhook", json={
+                "sender": sender, "message": QUESTIONS[number % len(QUESTIONS)]}) as response:
+            await response.read()
+            if response.status != 200:
+                raise RuntimeError(f"HTTP {response.status} from the Rasa server")
+        latencies.append((time.perf_counter() - started) * 1000)
+
+
+def load(urls: Sequence[str], concurrent: int, messages: int) -> Tuple[List[float], float]:
+    """`messages` messages over `concurrent` conversations at once; returns the
+    latencies (ms) and the throughput (messages/s)."""
+    latencies: List[float] = []
+    rng = random.Random(SEED)
+    per_conversation = max(1, messages // concurrent)
+
+    async def run() -> None:
+        timeout = aiohttp.ClientTimeout(total=600)
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            await asyncio.gather(*(
+                _conversation(session, urls, per_conversation, random.Random(rng.random()),
+                              latencies) for _ in range(concurrent)))
+
+    started = time.perf_counter()
+    asyncio.run(run())
+    return latencies, len(latencies) / (time.perf_counter() - started)
+
+
+def measure(name: str, urls: Sequence[str], pids: Callable[[], Dict[str, int]],
+            levels: Sequence[int], per_level: int, soak: int) -> Dict[int, float]:
+    print(f"\n== {name}", flush=True)
+    load(urls, 1, 3)  # warm-up: the first message loads lazily built parts
+    throughput: Dict[int, float] = {}
+    for concurrent in levels:
+        latencies, throughput[concurrent] = load(urls, concurrent, per_level)
+        print(f"{concurrent:>3} concurrent: p50 {percentile(latencies, .5):6.0f} ms  "
+              f"p95 {percentile(latencies, .95):6.0f} ms  p99 {percentile(latencies, .99):6.0f} ms  "
+              f"{throughput[concurrent]:5.1f} messages/s  ({len(latencies)} messages)", flush=True)
+    if soak:
+        before = {process: resident_memory_mb(pid) for process, pid in pids().items()}
+        latencies, rate = load(urls, max(levels), soak)
+        print(f"soak: {len(latencies)} messages at {max(levels)} concurrent, {rate:.1f} messages/s,"
+              f" p95 {percentile(latencies, .95):.0f} ms")
+        for process, pid in pids().items():
+            after = resident_memory_mb(pid)
+            print(f"  {process:<14} RSS {before[process]:7.0f} MB -> {after:7.0f} MB "
+                  f"({after - before[process]:+.0f} MB)")
+    return throughput
+
+
+@contextmanager
+def new_postgres_database() -> Iterator[str]:
+    url = make_url(POSTGRES_ADMIN_URL).set(database=f"clinic_bench_{secrets.token_hex(6)}")
+    database_url = url.render_as_string(hide_password=False)
+    ensure_database(database_url)
+    try:
+        yield database_url
+    finally:
+        admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}"'))
+        admin.dispose()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--levels", type=int, nargs="+", default=[1, 10, 50])
+    parser.add_argument("--messages-per-level", type=int, default=200)
+    parser.add_argument("--soak-messages", type=int, default=3000)
+    parser.add_argument("--only", choices=["sqlite", "scaled"])
+    args = parser.parse_args()
+    model = model_build.model_path()
+    if not model.exists():
+        print("No trained model for the current data: run `make train` first.", file=sys.stderr)
+        return 1
+    measure_args = (args.levels, args.messages_per_level, args.soak_messages)
+    results: Dict[str, Dict[int, float]] = {}
+    with tempfile.TemporaryDirectory(prefix="load-benchmark-") as folder:
+        if args.only in (None, "sqlite"):
+            with running_stack(model, Path(folder), f"sqlite:///{folder}/conversations.db") as stack:
+                results["sqlite"] = measure(
+                    "one Rasa instance, SQLite, in-memory lock", [stack.rasa_url],
+                    lambda: {name: p.pid for name, p in stack.processes.items()}, *measure_args)
+        if args.only in (None, "scaled"):
+            redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/1")
+            with new_postgres_database() as database_url, scaled_deployment(
+                    model, Path(folder) / "scaled", database_url, redis_url) as deployment:
+                results["scaled"] = measure(
+                    "two Rasa instances behind nginx, PostgreSQL, Redis", deployment.rasa_urls,
+                    lambda: {name: s.process.pid for name, s in deployment.servers.items()},
+                    *measure_args)
+    if len(results) == 2:
+        print("\nscaling (two instances' throughput / one's): " + ", ".join(
+            f"{level} concurrent x{results['scaled'][level] / results['sqlite'][level]:.2f}"
+            for level in args.levels))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
