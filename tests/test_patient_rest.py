@@ -41,7 +41,7 @@ def test_each_section_is_answered_with_its_source(rasa_server, question, key_fac
 def test_cost_is_not_covered_and_staff_are_offered(rasa_server):
     [not_covered, offer] = rasa_server.send(new_patient(), "how much does prolotherapy cost?")
 
-    assert "doesn't cover prices, insurance or payment" in not_covered["text"]
+    assert "treatment pages don't cover prices, insurance or payment" in not_covered["text"]
     assert offer["text"] == "Would you like to talk to a member of the clinic's staff?"
     assert [b["payload"] for b in offer["buttons"]] == ["/request_human", "/deny"]
 
