@@ -29,6 +29,7 @@ from typing import Any, Awaitable, Callable, Optional, Text
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, Sanic, response
+from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
@@ -103,7 +104,7 @@ class ModelLoaderInput(InputChannel):
                 return _error(HTTPStatus.UNAUTHORIZED, "the Rasa API token is required")
             try:
                 body = request.json
-            except Exception:  # Sanic raises its own InvalidUsage on malformed JSON
+            except InvalidUsage:  # malformed JSON
                 body = None
             try:
                 model = trusted_model(body.get("model_file") if isinstance(body, dict) else None)
