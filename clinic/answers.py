@@ -83,8 +83,10 @@ def _parts(path: Path, topic: str, raw: list) -> Tuple[TopicPart, ...]:
 
 
 def load_topics(path: Path) -> Dict[str, Topic]:
+    # Read on every answer, so that an edit is live at once: libyaml's safe
+    # loader takes ~1 ms here where the pure-Python one took ~10.
     with path.open(encoding="utf-8") as file:
-        raw = yaml.safe_load(file)
+        raw = yaml.load(file, Loader=yaml.CSafeLoader)
     topics = {}
     for name, entry in raw.items():
         if "label" not in entry:

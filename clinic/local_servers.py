@@ -97,10 +97,8 @@ def action_server_command(port: int) -> List[str]:
 def rasa_server_command(model: Path, port: int, api_token: str, site_origin: str,
                         endpoints: str = "endpoints.yml") -> List[str]:
     """`endpoints`: endpoints.yml (SQLite, in-memory locks) or endpoints.production.yml."""
-    # `python -m rasa`: the project is importable when Rasa reads the logging
-    # config (the `rasa` script adds it to sys.path only afterwards).
     return [
-        str(VENV_BIN / "python"), "-m", "rasa", "run", "--model", str(model),
+        str(VENV_BIN / "python"), "-m", "clinic.rasa_server", "run", "--model", str(model),
         "--endpoints", endpoints, "--credentials", "credentials.yml",
         "--interface", "127.0.0.1", "--port", str(port), "--cors", site_origin,
         "--enable-api", "--auth-token", api_token, "--logging-config-file", LOGGING_CONFIG,
