@@ -15,7 +15,9 @@ Rasa's own socket.io channel, with what a clinic's website needs on top:
   the session_id a message carries is ignored, and so is its metadata;
 - a message too long, or too many per conversation or per IP address, gets a
   polite answer instead of being passed on (clinic/patient_limits.py); the
-  socket.io packets and the server's HTTP requests are bounded in size.
+  socket.io packets and the server's HTTP requests are bounded in size;
+- with several Rasa instances, a message reaches the patient's socket on
+  whichever instance holds it (clinic/socket_manager.py).
 Rasa's JWT option for socket.io is not supported.
 """
 import logging
@@ -26,7 +28,7 @@ from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint, Sanic
 
-from clinic import engineio_fixes, settings
+from clinic import engineio_fixes, settings, socket_manager
 from clinic.store_outage import answering_store_outages
 from clinic.patient_limits import UNREADABLE, PatientLimits
 from clinic.session_tokens import SessionTokens
@@ -94,6 +96,7 @@ class PatientSocketIOInput(SocketIOInput):
         on_new_message = answering_store_outages(on_new_message)
         blueprint = super().blueprint(on_new_message)
         sio = self.sio
+        socket_manager.share_between_instances(sio)
         namespace = self.namespace
         allowed_origins = settings.patient_site_origins()
         tokens = SessionTokens.from_settings()

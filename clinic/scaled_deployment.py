@@ -118,6 +118,8 @@ def scaled_deployment(model: Path, folder: Path, database_url: str, redis_url: s
     env = {
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
+        # A staff reply through one instance's API reaches a patient on another.
+        "PATIENT_SOCKET_REDIS_URL": redis_url,
         "ENDPOINTS_FILE": PRODUCTION_ENDPOINTS,
         # The Rasa instances reach the action servers through nginx.
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{ports.actions}/webhook",

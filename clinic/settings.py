@@ -222,6 +222,13 @@ def patient_session_secret() -> str:
     return os.environ.get("PATIENT_SESSION_SECRET", "") or os.environ.get("RASA_API_TOKEN", "")
 
 
+def patient_socket_redis_url() -> str:
+    """The Redis through which several Rasa servers pass the chat's socket.io
+    messages to each other's patients (clinic/socket_manager.py); empty for
+    one Rasa server."""
+    return os.environ.get("PATIENT_SOCKET_REDIS_URL", "").strip()
+
+
 def patient_max_message_chars() -> int:
     """The longest message a patient may send, in characters."""
     return _positive_number_from_env("PATIENT_MAX_MESSAGE_CHARS", 2000, kind=int)

@@ -29,6 +29,8 @@ from sqlalchemy import create_engine, text
 from clinic import nginx_config
 from clinic.lock_store import KEY_PREFIX
 from clinic.local_servers import http
+from clinic.patient_socket import PatientSocket
+from clinic.rasa_api import RasaApi
 from clinic.scaled_deployment import ScaledDeployment, scaled_deployment
 from clinic.store_outage import try_again_shortly
 from evaluation.patient_questions import QUESTIONS
@@ -300,6 +302,36 @@ def test_without_action_servers_the_patient_gets_an_apology_and_answers_resume(d
     while not is_a_real_answer(replies := ask(servers.rasa_urls[0])):
         assert time.monotonic() < deadline, f"answers did not resume: {replies}"
         time.sleep(1)
+
+
+def instance_behind_nginx(servers: ScaledDeployment) -> str:
+    """The Rasa instance nginx sends this machine's socket.io requests to (sticky
+    by client address), as its access log says."""
+    log = servers.servers["nginx"].log.parent / "nginx" / "access.log"
+    upstreams = [line.rsplit('"', 2)[-2] for line in log.read_text().splitlines()
+                 if '/socket.io/' in line]
+    assert upstreams and len(set(upstreams)) == 1, upstreams
+    return f"http://{upstreams[0]}"
+
+
+def test_a_staff_reply_through_either_instance_reaches_the_patient_live(deployment):
+    servers = deployment.servers
+    patient = PatientSocket(servers.public_url, origin=servers.public_url)
+    try:
+        patient.say("What is prolotherapy?")
+        patient.next_message()
+        holding = instance_behind_nginx(servers)
+        [other] = [url for url in servers.rasa_urls if url != holding]
+
+        reply = "Hello, this is Jane, a nurse at the clinic."
+        asyncio.run(RasaApi(other, servers.api_token).send_staff_message(
+            patient.session_id, reply, "Nurse Jane"))
+        message = patient.wait_for("this is Jane", timeout=10)
+        assert message["text"] == reply
+        assert message["metadata"]["from"] == "clinic_staff"
+        assert message["metadata"]["staff_name"] == "Nurse Jane"
+    finally:
+        patient.close()
 
 
 def test_without_redis_messages_are_refused_not_handled_unlocked(deployment):
