@@ -12,7 +12,9 @@ exception text and request line:
 - an HTTP error's response body (Rasa logs the action server's answer to a
   failed action, which repeats the whole conversation) becomes [redacted];
 - query strings of logged requests go (search words in the staff console's
-  addresses, Rasa's API token).
+  addresses, Rasa's API token);
+- the password in a URL (amqp://user:password@host, postgresql://...) becomes
+  [redacted].
 Redacting when the record is made, not in one handler, covers the handlers
 libraries add after ours (Sanic sets up its own when Rasa creates its app).
 """
@@ -33,11 +35,14 @@ TEXT_VALUE = re.compile(
     % "|".join(TEXT_FIELDS))
 RESPONSE_BODY = re.compile(r"(?P<key>\bbody=|\"request_body\"\s*:\s*|'request_body'\s*:\s*).*")
 QUERY = re.compile(r"\?[^\s\"']*")
+URL_PASSWORD = re.compile(r"(?P<key>\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/@:'\"]*:)[^\s/@'\"]+@")
 
 
 def redact(text: str) -> str:
     text = RESPONSE_BODY.sub(r"\g<key>[redacted]", text)
     text = TEXT_VALUE.sub(r"\g<key>[redacted]", text)
+    # Before EMAIL, which would take "password@host.name" but not "password@host".
+    text = URL_PASSWORD.sub(r"\g<key>[redacted]@", text)
     text = EMAIL.sub("[email]", text)
     return PHONE.sub("[phone]", text)
 

@@ -117,6 +117,21 @@ def database_url() -> str:
     return os.environ.get("DATABASE_URL", "sqlite:///var/conversations.db")
 
 
+def rabbitmq_url() -> str:
+    """The RabbitMQ that Rasa's event broker publishes every conversation event
+    to (amqp://user:password@host:5672/vhost, or amqps://); empty: no event broker."""
+    url = os.environ.get("RABBITMQ_URL", "").strip()
+    if url and not url.startswith(("amqp://", "amqps://")):
+        raise ValueError("RABBITMQ_URL must start with amqp:// or amqps:// (or be empty "
+                         "for no event broker)")
+    return url
+
+
+def rabbitmq_queue() -> str:
+    """The RabbitMQ queue the event broker fills (Rasa's own default name)."""
+    return os.environ.get("RABBITMQ_QUEUE", "").strip() or "rasa_core_events"
+
+
 def rasa_url() -> str:
     """Rasa's HTTP API, used to pass staff messages into a patient's chat."""
     return os.environ.get("RASA_URL", "http://127.0.0.1:5005")

@@ -91,6 +91,10 @@ def test_no_phone_number_email_or_message_text_reaches_the_logs(sqlite_stack):
      "ClientResponseError: 500, Internal Server Error, body=[redacted]"),
     ("reach me at pat@example.org or (555) 014-2233 or +44 20 7946 0958",
      "reach me at [email] or [phone] or [phone]"),
+    ("Connecting to 'amqp://clinic:s3cret@rabbit:5672/' failed",
+     "Connecting to 'amqp://clinic:[redacted]@rabbit:5672/' failed"),
+    ("postgresql://clinic:pw@db.example.org:5432/clinic",
+     "postgresql://clinic:[redacted]@db.example.org:5432/clinic"),
 ])
 def test_what_is_redacted_and_what_is_kept(line, kept):
     assert redact(line) == kept
