@@ -344,13 +344,18 @@ def test_without_redis_messages_are_refused_not_handled_unlocked(deployment):
         assert status == 200, replies
         return [r.get("text", "") for r in replies]
 
+    patient = PatientSocket(servers.public_url, origin=servers.public_url)
     proxy.cut()
     try:
         for url in servers.rasa_urls:
             assert ask(url, "Does prolotherapy hurt?") == [try_again_shortly()]
         assert stored_messages(servers.database_url, [sender])[sender] == []
+        # The chat's socket.io messages to a patient on the same instance don't need Redis.
+        patient.say("Does prolotherapy hurt?")
+        assert patient.next_message()["text"] == try_again_shortly()
     finally:
         proxy.restore()
+        patient.close()
     assert is_a_real_answer(ask(servers.rasa_urls[1], "Does prolotherapy hurt?"))
     kept = exchanges(stored_messages(servers.database_url, [sender])[sender])
     assert [message for message, _ in kept] == ["Does prolotherapy hurt?"]
