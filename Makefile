@@ -23,6 +23,9 @@ DATABASE_URL ?= sqlite:///var/conversations.db
 # instances, endpoints.production.yml (PostgreSQL at DATABASE_URL, Redis at REDIS_URL).
 ENDPOINTS_FILE ?= endpoints.yml
 REDIS_URL ?= redis://127.0.0.1:6379/1
+# Optional, both endpoints files: every conversation event also to RabbitMQ when
+# RABBITMQ_URL is set (amqp://user:password@host:5672/), queue RABBITMQ_QUEUE.
+RABBITMQ_URL ?=
 CLINIC_SETTINGS_FILE ?= settings/clinic.yml
 CLINIC_CONTENT_DIR ?= content/treatments
 CLINIC_TOPICS_FILE ?= content/topics.yml
@@ -37,7 +40,7 @@ WIDGET_SOCKET_URL ?= http://localhost:$(RASA_PORT)
 # cookie would never come back (the app's own default, for production, is true).
 STAFF_COOKIE_SECURE ?= false
 export RASA_HOST RASA_PORT RASA_CORS_ORIGINS ACTION_SERVER_PORT ACTION_ENDPOINT_URL \
-	DATABASE_URL ENDPOINTS_FILE REDIS_URL CLINIC_SETTINGS_FILE CLINIC_CONTENT_DIR CLINIC_TOPICS_FILE \
+	DATABASE_URL ENDPOINTS_FILE REDIS_URL RABBITMQ_URL RABBITMQ_QUEUE CLINIC_SETTINGS_FILE CLINIC_CONTENT_DIR CLINIC_TOPICS_FILE \
 	RASA_URL WEB_HOST WEB_PORT WEB_PUBLIC_URL WIDGET_SOCKET_URL STAFF_COOKIE_SECURE
 # Rasa: no telemetry prompt, no colour codes in logs.
 export RASA_TELEMETRY_ENABLED := false

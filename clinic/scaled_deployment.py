@@ -24,7 +24,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
-from clinic import nginx_config
+from clinic import nginx_config, settings
 from clinic.local_servers import (action_server_command, free_port, rasa_server_command,
                                   start_server, stop_server, wait_until_healthy,
                                   web_app_command)
@@ -203,6 +203,9 @@ def main(argv: Optional[List[str]] = None) -> int:
             args.model, args.folder, database_url, os.environ.get("REDIS_URL", ""),
             args.instances, args.host, args.port,
             api_token=os.environ.get("RASA_API_TOKEN") or None)
+        # Optional (RABBITMQ_URL): Rasa's event broker, in endpoints.production.yml.
+        events = (f"; conversation events to RabbitMQ queue {settings.rabbitmq_queue()}"
+                  if settings.rabbitmq_url() else "")
     except (ValueError, ArgumentError, nginx_config.NginxMissing) as error:
         print(error, file=sys.stderr)
         return 2
@@ -210,7 +213,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"PostgreSQL can't be reached: {str(error.orig or error).strip()}", file=sys.stderr)
         return 2
     print(f"Starting {args.instances} Rasa instances, {args.instances} action servers, the "
-          f"web app and nginx; logs in {args.folder}/ (a minute or two).", flush=True)
+          f"web app and nginx{events}; logs in {args.folder}/ (a minute or two).", flush=True)
     with deployment:
         print(f"Up. Clinic page and chat: {deployment.public_url}/ ; staff console: "
               f"{deployment.public_url}/staff/ . Rasa instances (REST and API, this machine "
