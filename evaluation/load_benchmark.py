@@ -4,15 +4,22 @@ memory per process after an hour-equivalent soak.
 
     python -m evaluation.load_benchmark [--levels 1 10 50] [--messages-per-level 200]
                                         [--soak-messages 3000] [--only sqlite|scaled]
+                                        [--think-seconds 0]
 
 For each configuration it starts the servers (clinic/local_servers.py,
 clinic/scaled_deployment.py; the scaled one on a new PostgreSQL database,
 dropped afterwards, and REDIS_URL or redis://127.0.0.1:6379/1), then at each
 level of concurrency runs that many conversations at once, each sending the
-next patient question as soon as the last is answered, over the REST channel
-(the scaled configuration: each message to a randomly chosen instance), and
+next patient question as soon as the last is answered, over the REST channel,
+ten questions a conversation (one per topic) and then a new conversation
+(a patient's conversation is that long; a single 200-message one would
+measure Rasa handling an ever longer tracker instead; the scaled
+configuration: each message to a randomly chosen instance), and
 prints p50/p95/p99 reply latency and messages per second. The scaling ratio is
 the two-instance throughput over the one-instance throughput at each level.
+By default each patient sends the next question the moment an answer arrives:
+the servers' most, not a clinic's usual day. --think-seconds N has each pause
+N seconds on average first, as patients reading the answer and typing do.
 
 Hour-equivalent soak: --soak-messages messages (3,000 by default: a busy hour
 for a clinic group, 300 conversations of 10 messages) at the highest level,
@@ -46,10 +53,16 @@ POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL",
 SEED = 7
 
 
-async def _conversation(session: aiohttp.ClientSession, urls: Sequence[str], messages: int,
-                        rng: random.Random, latencies: List[float]) -> None:
-    sender = f"bench-{secrets.token_hex(8)}"
+async def _patient(session: aiohttp.ClientSession, urls: Sequence[str], messages: int,
+                   think_seconds: float, rng: random.Random, latencies: List[float]) -> None:
+    """One of the concurrent patients: `messages` messages, in conversations of
+    one question per topic (a new conversation after the last), each sent
+    after a pause of `think_seconds` on average (exponential; 0: at once)."""
     for number in range(messages):
+        if number % len(QUESTIONS) == 0:
+            sender = f"bench-{secrets.token_hex(8)}"
+        if think_seconds:
+            await asyncio.sleep(rng.expovariate(1 / think_seconds))
         started = time.perf_counter()
         async with session.post(f"{rng.choice(urls)}/webhooks/rest/webhook", json={
                 "sender": sender, "message": QUESTIONS[number % len(QUESTIONS)]}) as response:
@@ -59,19 +72,21 @@ async def _conversation(session: aiohttp.ClientSession, urls: Sequence[str], mes
         latencies.append((time.perf_counter() - started) * 1000)
 
 
-def load(urls: Sequence[str], concurrent: int, messages: int) -> Tuple[List[float], float]:
+def load(urls: Sequence[str], concurrent: int, messages: int,
+         think_seconds: float = 0) -> Tuple[List[float], float]:
     """`messages` messages over `concurrent` conversations at once; returns the
     latencies (ms) and the throughput (messages/s)."""
     latencies: List[float] = []
     rng = random.Random(SEED)
-    per_conversation = max(1, messages // concurrent)
+    per_patient = max(1, messages // concurrent)
 
     async def run() -> None:
         timeout = aiohttp.ClientTimeout(total=600)
         async with aiohttp.ClientSession(timeout=timeout) as session:
             await asyncio.gather(*(
-                _conversation(session, urls, per_conversation, random.Random(rng.random()),
-                              latencies) for _ in range(concurrent)))
+                _patient(session, urls, per_patient, think_seconds, random.Random(rng.random()),
+                         latencies)
+                for _ in range(concurrent)))
 
     started = time.perf_counter()
     asyncio.run(run())
@@ -79,19 +94,22 @@ def load(urls: Sequence[str], concurrent: int, messages: int) -> Tuple[List[floa
 
 
 def measure(name: str, urls: Sequence[str], pids: Callable[[], Dict[str, int]],
-            levels: Sequence[int], per_level: int, soak: int) -> Dict[int, float]:
-    print(f"\n== {name}", flush=True)
+            levels: Sequence[int], per_level: int, soak: int,
+            think_seconds: float) -> Dict[int, float]:
+    pauses = f", patients pausing {think_seconds:g} s on average" if think_seconds else ""
+    print(f"\n== {name}{pauses}", flush=True)
     load(urls, 1, 3)  # warm-up: the first message loads lazily built parts
     throughput: Dict[int, float] = {}
     for concurrent in levels:
-        latencies, throughput[concurrent] = load(urls, concurrent, per_level)
+        latencies, throughput[concurrent] = load(urls, concurrent, per_level, think_seconds)
         print(f"{concurrent:>3} concurrent: p50 {percentile(latencies, .5):6.0f} ms  "
               f"p95 {percentile(latencies, .95):6.0f} ms  p99 {percentile(latencies, .99):6.0f} ms  "
               f"{throughput[concurrent]:5.1f} messages/s  ({len(latencies)} messages)", flush=True)
     if soak:
         before = {process: resident_memory_mb(pid) for process, pid in pids().items()}
         latencies, rate = load(urls, max(levels), soak)
-        print(f"soak: {len(latencies)} messages at {max(levels)} concurrent, {rate:.1f} messages/s,"
+        print(f"soak: {len(latencies)} messages at {max(levels)} concurrent, back to back, "
+              f"{rate:.1f} messages/s,"
               f" p95 {percentile(latencies, .95):.0f} ms")
         for process, pid in pids().items():
             after = resident_memory_mb(pid)
@@ -120,12 +138,13 @@ def main() -> int:
     parser.add_argument("--messages-per-level", type=int, default=200)
     parser.add_argument("--soak-messages", type=int, default=3000)
     parser.add_argument("--only", choices=["sqlite", "scaled"])
+    parser.add_argument("--think-seconds", type=float, default=0)
     args = parser.parse_args()
     model = model_build.model_path()
     if not model.exists():
         print("No trained model for the current data: run `make train` first.", file=sys.stderr)
         return 1
-    measure_args = (args.levels, args.messages_per_level, args.soak_messages)
+    measure_args = (args.levels, args.messages_per_level, args.soak_messages, args.think_seconds)
     results: Dict[str, Dict[int, float]] = {}
     with tempfile.TemporaryDirectory(prefix="load-benchmark-") as folder:
         if args.only in (None, "sqlite"):
