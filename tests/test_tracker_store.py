@@ -58,6 +58,17 @@ def exchange(tracker: DialogueStateTracker, question: str, answer: str) -> None:
     tracker.update(ActionExecuted("action_listen"))
 
 
+BOTH_EXCHANGES = [
+    "What is prolotherapy?", "An injection treatment.", "Does it hurt?", "Some discomfort."]
+
+
+async def ask_again(store: TrackerStore) -> None:
+    """The patient's second question, read back and saved as Rasa does."""
+    tracker = await store.get_or_create_tracker("patient")
+    exchange(tracker, "Does it hurt?", "Some discomfort.")
+    await store.save(tracker)
+
+
 def stored_texts(database_url: str, sender_id: str) -> List[str]:
     """The user and bot messages of a conversation as the database holds them."""
     engine = create_engine(database_url)
@@ -110,13 +121,10 @@ def test_ours_refuses_while_the_database_is_down_and_saves_again_when_it_is_back
 
         # Back without a restart: the patient asks again and it is all kept.
         proxy.restore()
-        tracker = await store.get_or_create_tracker("patient")
-        exchange(tracker, "Does it hurt?", "Some discomfort.")
-        await store.save(tracker)
+        await ask_again(store)
 
     asyncio.run(conversation())
-    assert stored_texts(url, "patient") == [
-        "What is prolotherapy?", "An injection treatment.", "Does it hurt?", "Some discomfort."]
+    assert stored_texts(url, "patient") == BOTH_EXCHANGES
 
 
 def test_a_database_restart_between_two_messages_goes_unnoticed(database):
@@ -130,13 +138,10 @@ def test_a_database_restart_between_two_messages_goes_unnoticed(database):
         await store.save(tracker)
         proxy.cut()
         proxy.restore()
-        tracker = await store.get_or_create_tracker("patient")
-        exchange(tracker, "Does it hurt?", "Some discomfort.")
-        await store.save(tracker)
+        await ask_again(store)
 
     asyncio.run(conversation())
-    assert stored_texts(url, "patient") == [
-        "What is prolotherapy?", "An injection treatment.", "Does it hurt?", "Some discomfort."]
+    assert stored_texts(url, "patient") == BOTH_EXCHANGES
 
 
 def test_a_patient_whose_message_cant_be_stored_is_told_to_send_it_again(database):
