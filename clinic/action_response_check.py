@@ -4,13 +4,15 @@ Schema meta-schema, on every call: ~17 ms of the Rasa server's CPU per action
 call (jsonschema 4.17, the newest Rasa 3.6 allows), and a patient message makes
 two calls — half of the Rasa server's CPU per reply (profiled with py-spy).
 `install()` makes Rasa check responses against the same schema with a validator
-built once: same result, same error for a malformed response."""
+built once: same result; a malformed response is handed to Rasa's own check,
+for Rasa's own error."""
 from functools import lru_cache
 from typing import Any, Dict, Text
 
-from jsonschema import ValidationError, validators
+from jsonschema import validators
 from rasa.core.actions.action import RemoteAction
-from rasa.shared.constants import DOCS_BASE_URL
+
+_rasas_check = RemoteAction._validate_action_result
 
 
 @lru_cache(maxsize=1)
@@ -22,13 +24,8 @@ def _validator() -> Any:
 
 
 def _validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool:
-    try:
-        _validator().validate(result)
-    except ValidationError as error:
-        error.message += (". Failed to validate Action server response from API, make sure "
-                          "your response from the Action endpoint is valid. For more "
-                          f"information about the format visit {DOCS_BASE_URL}/custom-actions")
-        raise
+    if not _validator().is_valid(result):
+        return _rasas_check(self, result)  # raises Rasa's ValidationError
     return True
 
 
