@@ -33,7 +33,7 @@ from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from clinic import settings
+from clinic import long_lived_heap, settings
 from clinic.model_metadata import ModelMetadata, file_sha256
 
 logger = logging.getLogger(__name__)
@@ -95,6 +95,11 @@ class ModelLoaderInput(InputChannel):
         async def refuse_rasa_model_loading(app: Sanic, _loop: Any) -> None:
             # Middleware of the whole app: a blueprint's own covers only its routes.
             app.register_middleware(refuse_rasa_model_routes, "request")
+
+        @blueprint.listener("after_server_start")
+        async def freeze_loaded_model(_app: Sanic, _loop: Any) -> None:
+            # Rasa loads the model before the server starts (before_server_start).
+            long_lived_heap.freeze()
         # One switch at a time: two promotions at once must not interleave.
         switching = asyncio.Lock()
 
@@ -113,10 +118,14 @@ class ModelLoaderInput(InputChannel):
             async with switching:
                 started = time.monotonic()
                 agent = request.app.ctx.agent
-                # Agent.load_model builds the new processor, then swaps it in;
-                # until then the current one answers every message.
-                await asyncio.get_running_loop().run_in_executor(
-                    None, agent.load_model, str(model))
+                long_lived_heap.thaw()  # the old model is collected once replaced
+                try:
+                    # Agent.load_model builds the new processor, then swaps it in;
+                    # until then the current one answers every message.
+                    await asyncio.get_running_loop().run_in_executor(
+                        None, agent.load_model, str(model))
+                finally:
+                    long_lived_heap.freeze()
                 seconds = round(time.monotonic() - started, 1)
             logger.info("Switched to model %s in %.1f s", model.name, seconds)
             return response.json({"model_file": model.name, "seconds": seconds})
