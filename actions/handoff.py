@@ -4,8 +4,8 @@ During opening hours the request joins the staff queue and the conversation is
 paused (Rasa's ConversationPaused): Rasa keeps storing the patient's messages
 for staff and the bot stays silent. Outside hours, the callback form follows.
 While paused, action_watch_paused_conversation (a custom slot mapping, which
-Rasa runs on every message, paused or not) still answers an emergency at once
-and lets the patient cancel.
+Rasa runs paused or not, on the intents it lists) still answers an emergency
+at once and lets the patient cancel.
 
 Rasa keeps only the slot events of a slot-mapping action, so the watch sends
 its replies through Rasa's HTTP API instead, right after Rasa has stored the
@@ -116,7 +116,8 @@ class ActionFlagEmergencyForStaff(Action):
 
 
 class ActionWatchPausedConversation(Action):
-    """Runs on every message (custom slot mapping of `paused_watch`).
+    """Runs on every emergency and cancelled request (custom slot mapping of
+    `paused_watch`, limited to those intents in domain/handoff.yml).
 
     While the conversation waits for staff, it answers an emergency at once and
     makes the request urgent, and lets the patient cancel and get the assistant
