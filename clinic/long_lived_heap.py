@@ -12,12 +12,17 @@ Before a model is replaced the old one is handed back to the collector
 (`gc.unfreeze`), or its reference cycles would never be freed.
 """
 import gc
+import logging
+
+logger = logging.getLogger(__name__)
 
 
 def freeze() -> None:
     """Leave everything alive now out of later collections."""
     gc.collect()
     gc.freeze()
+    logger.info("%d objects of the loaded model left out of garbage collection",
+                gc.get_freeze_count())
 
 
 def thaw() -> None:
