@@ -101,7 +101,8 @@ def rasa_server_command(model: Path, port: int, api_token: str, site_origin: str
         str(VENV_BIN / "python"), "-m", "clinic.rasa_server", "run", "--model", str(model),
         "--endpoints", endpoints, "--credentials", "credentials.yml",
         "--interface", "127.0.0.1", "--port", str(port), "--cors", site_origin,
-        "--enable-api", "--auth-token", api_token, "--logging-config-file", LOGGING_CONFIG,
+        # "=": a token may begin with "-", which argparse would take for an option.
+        "--enable-api", f"--auth-token={api_token}", "--logging-config-file", LOGGING_CONFIG,
     ]
 
 
