@@ -33,7 +33,7 @@ def test_messages_read_the_same_as_with_rasas_code(agent: Agent) -> None:
     for text in QUESTIONS:
         ours, rasas = asyncio.run(both(text))
         assert ours["intent"]["name"] == rasas["intent"]["name"], text
-        assert ours["intent"]["confidence"] == pytest.approx(rasas["intent"]["confidence"])
+        assert ours["intent"]["confidence"] == pytest.approx(rasas["intent"]["confidence"]), text
         assert ours["entities"] == rasas["entities"], text
         assert [i["name"] for i in ours["intent_ranking"]] == \
             [i["name"] for i in rasas["intent_ranking"]], text
@@ -74,4 +74,3 @@ def test_other_conversations_go_on_while_a_message_is_read(agent: Agent,
     assert _loop_turns_while_parsing(agent.processor, nlu_thread.parse_message) > 1
     assert threads[0] == threading.main_thread().name
     assert threads[1].startswith(nlu_thread.NLU_THREAD_NAME)
-
