@@ -4,7 +4,7 @@ process. Started as a module so that clinic/ is importable when Rasa reads the
 logging config (the `rasa` script adds the project to sys.path only afterwards)."""
 import os
 
-from clinic import action_response_check, event_types, nlu_thread
+from clinic import action_response_check, empty_domain, event_types, nlu_thread
 
 # TensorFlow's own thread pools (Rasa reads these) default to one thread per
 # core, and their threads spin while waiting: with two Rasa instances and the
@@ -20,6 +20,7 @@ def main() -> None:
     for name, value in TENSORFLOW_THREADS.items():
         os.environ.setdefault(name, value)
     action_response_check.install()
+    empty_domain.install()
     event_types.install()
     nlu_thread.install()
     from rasa.__main__ import main as rasa_main
