@@ -31,12 +31,12 @@ from typing import Any, Dict, Iterable, Iterator, Optional, Text
 
 import sqlalchemy as sa
 import sqlalchemy.exc
-from rasa.shared.core.events import Event
 from rasa.core.agent import Agent
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import (FailSafeTrackerStore, SQLTrackerStore, TrackerStore,
                                      create_engine_kwargs, is_postgresql_url)
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import ConnectionException
 
@@ -76,9 +76,7 @@ class NoFallbackSQLTrackerStore(SQLTrackerStore):
         # AttributeError (e.g. a missing database driver) by an in-memory one.
         try:
             url = self.get_db_url(dialect, host, port, db, username, password, None, query)
-            self.engine = sa.create_engine(url, **engine_options(url))
-            if is_sqlite_file_url(url):
-                sa.event.listen(self.engine, "connect", _use_write_ahead_log)
+            self.engine = create_engine(url)
         except (ImportError, AttributeError) as error:
             raise ConnectionException(
                 f"The conversation database can't be used ({error!r}).") from error
@@ -152,28 +150,29 @@ class NoFallbackSQLTrackerStore(SQLTrackerStore):
         return itertools.islice(tracker.events, stored, None)
 
 
-def engine_options(url: Any) -> Dict[Text, Any]:
+def create_engine(url: Any) -> sa.engine.Engine:
     """Rasa's engine options (pool size, schema) with pre-ping and a connect
     timeout; for an SQLite file, a pool of open connections (SQLAlchemy 2.0's
-    default), which any thread may use in turn."""
+    default), which any thread may use in turn, each in write-ahead-log mode
+    with every commit synced to disk."""
     options = {**create_engine_kwargs(url), "pool_pre_ping": True}
     if is_postgresql_url(url):
         options["connect_args"] = {**options.get("connect_args", {}),
                                    "connect_timeout": CONNECT_TIMEOUT_SECONDS}
-    elif is_sqlite_file_url(url):
-        options["poolclass"] = sa.pool.QueuePool
-        options["connect_args"] = {"check_same_thread": False}
-    return options
-
-
-def is_sqlite_file_url(url: Any) -> bool:
+        return sa.create_engine(url, **options)
     parsed = sa.engine.make_url(url)
-    return parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:")
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return sa.create_engine(url, **options)
+    engine = sa.create_engine(url, poolclass=sa.pool.QueuePool,
+                              connect_args={"check_same_thread": False}, **options)
+    sa.event.listen(engine, "connect", _write_ahead_log_synced)
+    return engine
 
 
-def _use_write_ahead_log(connection: Any, _record: Any) -> None:
-    # The mode is kept in the database file; setting it again costs nothing.
+def _write_ahead_log_synced(connection: Any, _record: Any) -> None:
+    # The log mode is kept in the database file, the sync level per connection.
     connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=FULL")
 
 
 def _reraise(error: Exception) -> None:

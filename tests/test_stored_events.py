@@ -72,7 +72,7 @@ def test_each_message_is_stored_once(tmp_path: Path) -> None:
     assert [e.text for e in events if isinstance(e, (UserUttered, BotUttered))] == CONVERSATION
 
 
-def test_rasas_store_stores_the_earlier_session_again_with_a_staff_reply(tmp_path: Path) -> None:
+def test_rasas_store_stores_part_of_the_earlier_session_again(tmp_path: Path) -> None:
     """Why ours doesn't count the latest session's rows: for an event added to
     the whole history, Rasa's store takes part of the earlier session as new."""
     database = tmp_path / "conversations.db"
