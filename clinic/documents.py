@@ -18,6 +18,7 @@ import difflib
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple
 
@@ -123,8 +124,7 @@ class DocumentError(ValueError):
 SAVE_AS_UTF8 = "save it with UTF-8 encoding (in the editor's 'Save as': Encoding: UTF-8)"
 
 
-def _decode(path: Path) -> str:
-    raw = path.read_bytes()
+def _decode(path: Path, raw: bytes) -> str:
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise DocumentError(
             path, 1, f"the file is saved as UTF-16 ('Unicode'), not UTF-8; {SAVE_AS_UTF8}"
@@ -236,8 +236,15 @@ def parse_document(path: Path, today: Optional[date] = None) -> TreatmentDocumen
     """A document, or DocumentError naming the first problem's file and line.
 
     `today` (default: the machine's) is for telling a review date in the future."""
-    lines = _decode(path).splitlines()
-    version, reviewed = _header(path, lines, today or date.today())
+    return _parsed_document(path, path.read_bytes(), today or date.today())
+
+
+# Documents are read on every answer, so that an edit is live at once, and
+# parsed again only when their text (or the day) has changed.
+@lru_cache(maxsize=64)
+def _parsed_document(path: Path, raw: bytes, today: date) -> TreatmentDocument:
+    lines = _decode(path, raw).splitlines()
+    version, reviewed = _header(path, lines, today)
     for index, line in enumerate(lines[2:], start=2):
         if _HEADER_LIKE.match(line):
             raise DocumentError(

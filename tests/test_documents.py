@@ -1,13 +1,14 @@
 """The treatment-document parser: the real page parses; malformed pages are
 reported with file, line and what to fix; `make validate`'s content check stops
 on them and warns on a page not reviewed for too long."""
+import os
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 from clinic import content_check, settings
-from clinic.answers import Answer
+from clinic.answers import Answer, TopicError, load_topics
 from clinic.documents import (
     KNOWN_HEADINGS, DocumentError, bullet_point, human_date, load_documents, months_after,
     parse_document,
@@ -192,6 +193,37 @@ def test_a_review_date_of_tomorrow_is_accepted():
     # The clinic's time zone may be a day ahead of the server's.
     path = settings.content_dir() / "prolotherapy.txt"
     assert parse_document(path, today=date(2026, 11, 25)).reviewed == date(2026, 11, 26)
+
+
+def test_an_edit_is_read_at_once_even_of_the_same_length_at_the_same_moment(tmp_path):
+    path = write(tmp_path, PAGE)
+    assert parse_document(path).version == 1
+    modified = path.stat().st_mtime_ns
+    write(tmp_path, PAGE.replace("Version: 1", "Version: 2", 1))
+    # The same size and, where the clock is coarse, the same modification time:
+    # only the text says the page has changed.
+    os.utime(path, ns=(modified, modified))
+    assert parse_document(path).version == 2
+
+
+def test_an_edit_that_breaks_the_page_is_reported_not_the_old_version_answered(tmp_path):
+    path = write(tmp_path, PAGE)
+    parse_document(path)
+    write(tmp_path, PAGE.replace("How Long Does It Take:", "How Long Does It Take"))
+    with pytest.raises(DocumentError, match="needs a ':'"):
+        parse_document(path)
+
+
+def test_an_edit_of_the_topics_is_read_at_once_and_a_broken_one_reported(tmp_path):
+    path = tmp_path / "topics.yml"
+    topics = settings.topics_file().read_text(encoding="utf-8")
+    path.write_text(topics, encoding="utf-8")
+    assert load_topics(path)["ask_conditions"].label == "What it treats"
+    path.write_text(topics.replace("label: What it treats", "label: What it helps"), "utf-8")
+    assert load_topics(path)["ask_conditions"].label == "What it helps"
+    path.write_text(topics.replace("label: What it treats", "labl: What it treats"), "utf-8")
+    with pytest.raises(TopicError, match="'ask_conditions' has no label"):
+        load_topics(path)
 
 
 def test_answers_name_the_document_s_version_and_review_date():
