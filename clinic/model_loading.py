@@ -33,7 +33,7 @@ from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from clinic import long_lived_heap, settings
+from clinic import long_lived_heap, nlu_process, settings
 from clinic.model_metadata import ModelMetadata, file_sha256
 
 logger = logging.getLogger(__name__)
@@ -118,6 +118,7 @@ class ModelLoaderInput(InputChannel):
             async with switching:
                 started = time.monotonic()
                 agent = request.app.ctx.agent
+                replaced = agent.processor
                 long_lived_heap.thaw()  # the old model is collected once replaced
                 try:
                     # Agent.load_model builds the new processor, then swaps it in;
@@ -126,6 +127,8 @@ class ModelLoaderInput(InputChannel):
                         None, agent.load_model, str(model))
                 finally:
                     long_lived_heap.freeze()
+                if agent.processor is not replaced:
+                    nlu_process.retire(replaced)
                 seconds = round(time.monotonic() - started, 1)
             logger.info("Switched to model %s in %.1f s", model.name, seconds)
             return response.json({"model_file": model.name, "seconds": seconds})

@@ -5,13 +5,14 @@ worse one unless overridden, and promote and rollback switch the model of a real
 running Rasa server while a patient's conversation stays open."""
 import asyncio
 import shutil
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import List
 
 import pytest
 
-from clinic import model_build, model_commands
+from clinic import model_build, model_commands, nlu_process
 from clinic.database import Database
 from clinic.live_model import LiveModels
 from clinic.local_servers import free_port, http, running_stack
@@ -173,6 +174,28 @@ def test_a_conversation_goes_on_while_the_model_switches(registry, versions, sta
             assert switching.result() == 0
     assert running_model(stack) == good.path.name
     assert tracker_texts(stack, patient) == sent
+    # Each switch started a new NLU worker process; the replaced ones stop.
+    deadline = time.monotonic() + nlu_process.RETIRE_AFTER_SECONDS + 20
+    while len(nlu_workers(stack)) > 1 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert len(nlu_workers(stack)) == 1
+
+
+def nlu_workers(stack) -> List[int]:
+    """The Rasa server's worker processes (clinic/nlu_process.py)."""
+    server = stack.processes["Rasa server"].pid
+    workers = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            parent = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            command = (proc / "cmdline").read_bytes()
+        except (FileNotFoundError, ProcessLookupError, ValueError, IndexError):
+            continue
+        if parent == server and b"spawn_main" in command:
+            workers.append(int(proc.name))
+    return workers
 
 
 def test_the_server_loads_only_models_our_training_built(versions, stack, tmp_path):
