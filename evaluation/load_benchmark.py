@@ -4,7 +4,7 @@ memory per process after an hour-equivalent soak.
 
     python -m evaluation.load_benchmark [--levels 1 10 50] [--messages-per-level 1000]
                                         [--soak-messages 3000] [--only sqlite|scaled]
-                                        [--think-seconds 0]
+                                        [--think-seconds 0] [--routing message|conversation]
 
 For each configuration it starts the servers (clinic/local_servers.py,
 clinic/scaled_deployment.py; the scaled one on a new PostgreSQL database,
@@ -14,7 +14,9 @@ next patient question as soon as the last is answered, over the REST channel,
 ten questions a conversation (one per topic) and then a new conversation
 (a patient's conversation is that long; a single 200-message one would
 measure Rasa handling an ever longer tracker instead; the scaled
-configuration: each message to a randomly chosen instance), and
+configuration: each message to a randomly chosen instance, or with
+--routing conversation each conversation to one, as nginx's sticky routing
+keeps a patient's socket.io chat on one instance), and
 prints p50/p95/p99 reply latency and messages per second (1,000 messages a
 level: with 200, a p95 rests on ten replies and moved by 60 ms from one run to
 the next). The scaling ratio is
@@ -56,17 +58,22 @@ SEED = 7
 
 
 async def _patient(session: aiohttp.ClientSession, urls: Sequence[str], messages: int,
-                   think_seconds: float, rng: random.Random, latencies: List[float]) -> None:
+                   think_seconds: float, sticky: bool, rng: random.Random,
+                   latencies: List[float]) -> None:
     """One of the concurrent patients: `messages` messages, in conversations of
     one question per topic (a new conversation after the last), each sent
-    after a pause of `think_seconds` on average (exponential; 0: at once)."""
+    after a pause of `think_seconds` on average (exponential; 0: at once), to
+    a random instance (`sticky`: the same for the whole conversation)."""
     for number in range(messages):
         if number % len(QUESTIONS) == 0:
             sender = f"bench-{secrets.token_hex(8)}"
+            url = rng.choice(urls)
+        elif not sticky:
+            url = rng.choice(urls)
         if think_seconds:
             await asyncio.sleep(rng.expovariate(1 / think_seconds))
         started = time.perf_counter()
-        async with session.post(f"{rng.choice(urls)}/webhooks/rest/webhook", json={
+        async with session.post(f"{url}/webhooks/rest/webhook", json={
                 "sender": sender, "message": QUESTIONS[number % len(QUESTIONS)]}) as response:
             await response.read()
             if response.status != 200:
@@ -75,7 +82,7 @@ async def _patient(session: aiohttp.ClientSession, urls: Sequence[str], messages
 
 
 def load(urls: Sequence[str], concurrent: int, messages: int,
-         think_seconds: float = 0) -> Tuple[List[float], float]:
+         think_seconds: float = 0, sticky: bool = False) -> Tuple[List[float], float]:
     """`messages` messages over `concurrent` conversations at once; returns the
     latencies (ms) and the throughput (messages/s)."""
     latencies: List[float] = []
@@ -86,8 +93,8 @@ def load(urls: Sequence[str], concurrent: int, messages: int,
         timeout = aiohttp.ClientTimeout(total=600)
         async with aiohttp.ClientSession(timeout=timeout) as session:
             await asyncio.gather(*(
-                _patient(session, urls, per_patient, think_seconds, random.Random(rng.random()),
-                         latencies)
+                _patient(session, urls, per_patient, think_seconds, sticky,
+                         random.Random(rng.random()), latencies)
                 for _ in range(concurrent)))
 
     started = time.perf_counter()
@@ -97,19 +104,21 @@ def load(urls: Sequence[str], concurrent: int, messages: int,
 
 def measure(name: str, urls: Sequence[str], pids: Callable[[], Dict[str, int]],
             levels: Sequence[int], per_level: int, soak: int,
-            think_seconds: float) -> Dict[int, float]:
+            think_seconds: float, sticky: bool = False) -> Dict[int, float]:
     pauses = f", patients pausing {think_seconds:g} s on average" if think_seconds else ""
-    print(f"\n== {name}{pauses}", flush=True)
+    routing = ", each conversation on one instance" if sticky and len(urls) > 1 else ""
+    print(f"\n== {name}{pauses}{routing}", flush=True)
     load(urls, 1, 3)  # warm-up: the first message loads lazily built parts
     throughput: Dict[int, float] = {}
     for concurrent in levels:
-        latencies, throughput[concurrent] = load(urls, concurrent, per_level, think_seconds)
+        latencies, throughput[concurrent] = load(urls, concurrent, per_level, think_seconds,
+                                                 sticky)
         print(f"{concurrent:>3} concurrent: p50 {percentile(latencies, .5):6.0f} ms  "
               f"p95 {percentile(latencies, .95):6.0f} ms  p99 {percentile(latencies, .99):6.0f} ms  "
               f"{throughput[concurrent]:5.1f} messages/s  ({len(latencies)} messages)", flush=True)
     if soak:
         before = {process: resident_memory_mb(pid) for process, pid in pids().items()}
-        latencies, rate = load(urls, max(levels), soak)
+        latencies, rate = load(urls, max(levels), soak, sticky=sticky)
         print(f"soak: {len(latencies)} messages at {max(levels)} concurrent, back to back, "
               f"{rate:.1f} messages/s,"
               f" p95 {percentile(latencies, .95):.0f} ms")
@@ -141,12 +150,14 @@ def main() -> int:
     parser.add_argument("--soak-messages", type=int, default=3000)
     parser.add_argument("--only", choices=["sqlite", "scaled"])
     parser.add_argument("--think-seconds", type=float, default=0)
+    parser.add_argument("--routing", choices=["message", "conversation"], default="message")
     args = parser.parse_args()
     model = model_build.model_path()
     if not model.exists():
         print("No trained model for the current data: run `make train` first.", file=sys.stderr)
         return 1
-    measure_args = (args.levels, args.messages_per_level, args.soak_messages, args.think_seconds)
+    measure_args = (args.levels, args.messages_per_level, args.soak_messages, args.think_seconds,
+                    args.routing == "conversation")
     results: Dict[str, Dict[int, float]] = {}
     with tempfile.TemporaryDirectory(prefix="load-benchmark-") as folder:
         if args.only in (None, "sqlite"):
