@@ -23,14 +23,17 @@ from clinic.training_data_check import HELDOUT_DIR, load_examples
 MESSAGES_PER_CONVERSATION = 10
 
 
+def child_pids(pid: int) -> List[int]:
+    """The process's children, started by any of its threads (a Rasa server starts
+    a model switch's NLU worker from a worker thread), from /proc."""
+    return [int(child) for children in Path(f"/proc/{pid}/task").glob("*/children")
+            for child in children.read_text().split()]
+
+
 def resident_memory_mb(pid: int) -> float:
     """Resident memory of a process and its children, in MB (from /proc)."""
     total_kb = 0
-    pids = [pid]
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    if children.exists():
-        pids += [int(child) for child in children.read_text().split()]
-    for each in pids:
+    for each in [pid, *child_pids(pid)]:
         for line in Path(f"/proc/{each}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
                 total_kb += int(line.split()[1])

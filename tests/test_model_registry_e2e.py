@@ -20,6 +20,7 @@ from clinic.model_metadata import ModelMetadata
 from clinic.model_registry import ModelRegistry
 from clinic.model_switch import RasaServers
 from clinic.rasa_api import RasaApi
+from evaluation.benchmark import child_pids
 from tests.small_project import examples_by_intent, nlu_yaml, small_project
 
 TRAINING_EXAMPLES = 12  # per intent, from data/nlu/
@@ -183,19 +184,15 @@ def test_a_conversation_goes_on_while_the_model_switches(registry, versions, sta
 
 def nlu_workers(stack) -> List[int]:
     """The Rasa server's worker processes (clinic/nlu_process.py)."""
-    server = stack.processes["Rasa server"].pid
-    workers = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            parent = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            command = (proc / "cmdline").read_bytes()
-        except (FileNotFoundError, ProcessLookupError, ValueError, IndexError):
-            continue
-        if parent == server and b"spawn_main" in command:
-            workers.append(int(proc.name))
-    return workers
+    return [pid for pid in child_pids(stack.processes["Rasa server"].pid)
+            if b"spawn_main" in _command_line(pid)]
+
+
+def _command_line(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except FileNotFoundError:  # a retired worker that ended meanwhile
+        return b""
 
 
 def test_the_server_loads_only_models_our_training_built(versions, stack, tmp_path):
