@@ -38,7 +38,6 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.processor import MessageProcessor
 from rasa.engine import loader
 from rasa.engine.graph import ExecutionContext
-from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.engine.runner.interface import GraphRunner
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.storage import ModelMetadata, ModelStorage
@@ -46,6 +45,7 @@ from rasa.model import get_latest_model
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from clinic import long_lived_heap
+from clinic.graph_runner import OrderedGraphRunner
 
 logger = logging.getLogger(__name__)
 
@@ -70,13 +70,14 @@ def _stop_when_orphaned(parent: int) -> None:
 def _load_part(target_of: Callable[[ModelMetadata], Optional[Text]]) -> Callable[
         [Path, Path, Type[ModelStorage], Type[GraphRunner]], Tuple[ModelMetadata, GraphRunner]]:
     """Rasa's `loader.load_predict_graph_runner`, creating only the nodes that the
-    target `target_of(metadata)` needs (all of them if the model has no such target)."""
+    target `target_of(metadata)` needs (all of them if the model has no such target),
+    run by OrderedGraphRunner in place of the DaskGraphRunner Rasa names."""
     def load(storage_path: Path, model_archive_path: Path, model_storage_class: Type[ModelStorage],
-             graph_runner_class: Type[GraphRunner]) -> Tuple[ModelMetadata, GraphRunner]:
+             _rasas_runner_class: Type[GraphRunner]) -> Tuple[ModelMetadata, GraphRunner]:
         model_storage, metadata = model_storage_class.from_model_archive(
             storage_path=storage_path, model_archive_path=model_archive_path)
         target = target_of(metadata)
-        runner = graph_runner_class.create(
+        runner = OrderedGraphRunner.create(
             graph_schema=metadata.predict_schema.minimal_graph_schema(
                 [target] if target else None),
             model_storage=model_storage,
@@ -96,7 +97,7 @@ def _load(archive: Text, parent: int) -> None:
     _stop_when_orphaned(parent)
     with tempfile.TemporaryDirectory() as storage:
         metadata, runner = load_nlu_part(Path(storage), Path(archive), LocalModelStorage,
-                                         DaskGraphRunner)
+                                         OrderedGraphRunner)
     _nlu = SimpleNamespace(graph_runner=runner, model_metadata=metadata)
     long_lived_heap.freeze()
 
