@@ -20,15 +20,17 @@ class OrderedGraphRunner(DaskGraphRunner):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._orders: Dict[Tuple[Text, ...], List[Text]] = {}
+        # For each set of targets: the nodes to call, in order, with the names each needs.
+        self._orders: Dict[Tuple[Text, ...], List[Tuple[Text, Tuple[Text, ...]]]] = {}
 
-    def _order(self, targets: Tuple[Text, ...]) -> List[Text]:
+    def _order(self, targets: Tuple[Text, ...]) -> List[Tuple[Text, Tuple[Text, ...]]]:
         if targets not in self._orders:
             nodes = self._graph_schema.minimal_graph_schema(list(targets)).nodes
+            needs = {name: tuple(node.needs.values()) for name, node in nodes.items()}
             # Names a node needs that are not nodes are the run's inputs.
-            order = TopologicalSorter(
-                {name: node.needs.values() for name, node in nodes.items()}).static_order()
-            self._orders[targets] = [name for name in order if name in nodes]
+            self._orders[targets] = [(name, needs[name])
+                                     for name in TopologicalSorter(needs).static_order()
+                                     if name in nodes]
         return self._orders[targets]
 
     def run(self, inputs: Optional[Dict[Text, Any]] = None,
@@ -36,11 +38,10 @@ class OrderedGraphRunner(DaskGraphRunner):
         run_targets = targets if targets else self._graph_schema.target_names
         # As under dask, a node gets each thing it needs as (name, value), and returns that.
         results = {name: (name, value) for name, value in (inputs or {}).items()}
-        for name in self._order(tuple(run_targets)):
+        for name, needs in self._order(tuple(run_targets)):
             if name in results:
                 raise GraphRunError(f"Input '{name}' clashes with a node name. Make sure "
                                     f"that no input passed to `run` is named after a node.")
-            needs = self._graph_schema.nodes[name].needs.values()
             try:
                 results[name] = self._instantiated_nodes[name](*(results[n] for n in needs))
             except RuntimeError as e:  # as DaskGraphRunner reports it

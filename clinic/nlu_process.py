@@ -70,14 +70,13 @@ def _stop_when_orphaned(parent: int) -> None:
 def _load_part(target_of: Callable[[ModelMetadata], Optional[Text]]) -> Callable[
         [Path, Path, Type[ModelStorage], Type[GraphRunner]], Tuple[ModelMetadata, GraphRunner]]:
     """Rasa's `loader.load_predict_graph_runner`, creating only the nodes that the
-    target `target_of(metadata)` needs (all of them if the model has no such target),
-    run by OrderedGraphRunner in place of the DaskGraphRunner Rasa names."""
+    target `target_of(metadata)` needs (all of them if the model has no such target)."""
     def load(storage_path: Path, model_archive_path: Path, model_storage_class: Type[ModelStorage],
-             _rasas_runner_class: Type[GraphRunner]) -> Tuple[ModelMetadata, GraphRunner]:
+             graph_runner_class: Type[GraphRunner]) -> Tuple[ModelMetadata, GraphRunner]:
         model_storage, metadata = model_storage_class.from_model_archive(
             storage_path=storage_path, model_archive_path=model_archive_path)
         target = target_of(metadata)
-        runner = OrderedGraphRunner.create(
+        runner = graph_runner_class.create(
             graph_schema=metadata.predict_schema.minimal_graph_schema(
                 [target] if target else None),
             model_storage=model_storage,
@@ -89,6 +88,16 @@ def _load_part(target_of: Callable[[ModelMetadata], Optional[Text]]) -> Callable
 
 load_nlu_part = _load_part(lambda metadata: metadata.nlu_target)
 load_dialogue_part = _load_part(lambda metadata: metadata.core_target)
+
+
+def _load_dialogue_part_for_rasa(storage_path: Path, model_archive_path: Path,
+                                 model_storage_class: Type[ModelStorage],
+                                 _dask_runner_class: Type[GraphRunner],
+                                 ) -> Tuple[ModelMetadata, GraphRunner]:
+    """What Rasa's MessageProcessor loads: the dialogue part, run by
+    OrderedGraphRunner (clinic/graph_runner.py) instead of the DaskGraphRunner it names."""
+    return load_dialogue_part(storage_path, model_archive_path, model_storage_class,
+                              OrderedGraphRunner)
 
 
 def _load(archive: Text, parent: int) -> None:
@@ -197,6 +206,6 @@ async def parse_message(self: MessageProcessor, message: UserMessage,
 
 
 def install() -> None:
-    loader.load_predict_graph_runner = load_dialogue_part
+    loader.load_predict_graph_runner = _load_dialogue_part_for_rasa
     MessageProcessor.__init__ = __init__
     MessageProcessor.parse_message = parse_message

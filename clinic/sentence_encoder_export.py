@@ -8,7 +8,7 @@ L2-normalised, exactly as sentence-transformers computes it; tf2onnx turns that
 whole computation into one ONNX graph, which the servers run with ONNX Runtime
 (clinic/sentence_embeddings.py). Its 13 layer normalisations are traced in the
 form ONNX Runtime fuses into one LayerNormalization node each (Keras's own form
-converts into a dozen small nodes it leaves alone): the same numbers, ~10% less
+converts into a dozen small nodes it leaves alone): the same numbers, ~8% less
 time a message. The file is a build output of the installed
 packages (`make install` writes it into the virtual environment), never
 committed. Conversion takes about 30 s.

@@ -36,8 +36,7 @@ def model(trained_model: Path) -> Iterator[Model]:
             storage_path = Path(folder) / runner_class.__name__
             storage_path.mkdir()
             storage, metadata = LocalModelStorage.from_model_archive(
-                storage_path=storage_path,
-                model_archive_path=trained_model)
+                storage_path=storage_path, model_archive_path=trained_model)
             runners[runner_class] = runner_class.create(
                 graph_schema=metadata.predict_schema, model_storage=storage,
                 execution_context=ExecutionContext(graph_schema=metadata.predict_schema,
@@ -49,9 +48,10 @@ def model(trained_model: Path) -> Iterator[Model]:
                                   "my knee hurts, can it help?", "I can't breathe", ""])
 def test_a_message_is_read_the_same(model: Model, text: str) -> None:
     target = model.metadata.nlu_target
+    message = UserMessage(text, message_id="1")
     [dask_read], [ordered_read] = (
-        model.runners[runner].run(inputs={PLACEHOLDER_MESSAGE: [UserMessage(text, message_id="1")]},
-                            targets=[target])[target] for runner in RUNNERS)
+        model.runners[runner].run(inputs={PLACEHOLDER_MESSAGE: [message]}, targets=[target])[target]
+        for runner in RUNNERS)
     assert ordered_read.as_dict(only_output_properties=True) == \
         dask_read.as_dict(only_output_properties=True)
 
@@ -73,4 +73,5 @@ def test_the_same_next_action_is_predicted(model: Model, intent: str) -> None:
 def test_an_input_named_after_a_node_is_refused(model: Model) -> None:
     target = model.metadata.nlu_target
     with pytest.raises(GraphRunError, match="clashes with a node name"):
-        model.runners[OrderedGraphRunner].run(inputs={"nlu_message_converter": []}, targets=[target])
+        model.runners[OrderedGraphRunner].run(inputs={"nlu_message_converter": []},
+                                              targets=[target])
