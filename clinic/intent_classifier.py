@@ -60,7 +60,7 @@ class SentenceFeatures:
                     raise ValueError(f"No sentence features from '{name}': list only "
                                      f"featurizers that run before this classifier.")
                 rows[name].append(found[name].features)
-        return {name: scipy.sparse.vstack(blocks).tocsr()
+        return {name: scipy.sparse.vstack(blocks, format="csr")
                 if scipy.sparse.issparse(blocks[0]) else np.vstack(blocks)
                 for name, blocks in rows.items()}
 
@@ -74,7 +74,7 @@ class SentenceFeatures:
         blocks = [self.tf_idf[name].transform(matrix) if name in self.tf_idf
                   else scipy.sparse.csr_matrix(matrix)
                   for name, matrix in self._per_featurizer(messages).items()]
-        return scipy.sparse.hstack(blocks).tocsr()
+        return scipy.sparse.hstack(blocks, format="csr")
 
 
 def _keep_weights_column_major(model: LogisticRegression) -> None:

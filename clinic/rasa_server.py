@@ -4,7 +4,8 @@ process. Started as a module so that clinic/ is importable when Rasa reads the
 logging config (the `rasa` script adds the project to sys.path only afterwards)."""
 import os
 
-from clinic import action_response_check, empty_domain, event_types, nlu_process
+from clinic import (action_response_check, empty_domain, endpoint_connections, event_types,
+                    nlu_process)
 
 # TensorFlow's own thread pools (Rasa reads these) default to one thread per
 # core, and their threads spin while waiting: with two Rasa instances and the
@@ -21,6 +22,7 @@ def main() -> None:
         os.environ.setdefault(name, value)
     action_response_check.install()
     empty_domain.install()
+    endpoint_connections.install()
     event_types.install()
     nlu_process.install()
     from rasa.__main__ import main as rasa_main
