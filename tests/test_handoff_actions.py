@@ -1,6 +1,7 @@
 """Handoff and callback actions, offline, with a temporary clinic database."""
 import asyncio
 import shutil
+from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional
 
 import pytest
@@ -109,8 +110,10 @@ def test_staff_read_the_widget_s_talk_to_staff_button_as_the_patient_saw_it(clin
     assert last_messages == ["/deny", "does it hurt", "I'd like to talk to a person"]
 
 
-def test_outside_opening_hours_a_callback_is_offered_instead(clinic):
+def test_outside_opening_hours_a_callback_is_offered_instead(clinic, monkeypatch):
     set_hours(clinic, ALWAYS_CLOSED | {"monday": "09:00-17:00"})
+    # Its own clock: a Sunday noon in New York (the clinic's time zone), whatever today is.
+    monkeypatch.setattr(handoff, "utc_now", lambda: datetime(2026, 12, 6, 17, 0, tzinfo=timezone.utc))
 
     messages, events = run(ActionHandOverToStaff(), tracker("request_human", HISTORY))
 
