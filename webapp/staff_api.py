@@ -6,7 +6,7 @@ in the audit log, without the text of messages."""
 from dataclasses import asdict
 from typing import List
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, constr
 
 from clinic.audit_log import AuditLog
@@ -15,6 +15,7 @@ from clinic.rasa_api import RasaApi, RasaApiError
 from clinic.staff import Staff
 from clinic.staff_sessions import LoggedIn
 from webapp.staff_auth import require_role
+from webapp.staff_pages import page_number
 
 HAND_BACK_MESSAGE = (
     "The clinic's staff member has left the chat. I'm the automated assistant again: "
@@ -130,6 +131,6 @@ def callback_done(callback_id: int, staff: Staff = Depends(current_staff),
 
 
 @router.get("/audit", dependencies=[Depends(require_role("admin"))])
-def audit_log(page: int = Query(1, ge=1), log: AuditLog = Depends(audit)) -> dict:
+def audit_log(page: str = "1", log: AuditLog = Depends(audit)) -> dict:
     """The audit log, 100 entries a page, newest first."""
-    return asdict(log.page(page))
+    return asdict(log.page(page_number(page)))
