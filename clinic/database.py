@@ -8,6 +8,8 @@ from typing import Iterator, Optional
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session, declarative_base, sessionmaker
 
+from clinic import schema_upgrades
+
 Base = declarative_base()
 
 
@@ -30,6 +32,7 @@ class Database:
         self.engine = create_engine(url, future=True, pool_pre_ping=True, hide_parameters=True)
         self._sessions = sessionmaker(self.engine, future=True, expire_on_commit=False)
         Base.metadata.create_all(self.engine)
+        schema_upgrades.upgrade(self.engine, Base.metadata)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

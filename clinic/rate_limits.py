@@ -30,6 +30,20 @@ class RateLimit:
         events.append(now)
         return True
 
+    def retry_after(self, key: Hashable) -> float:
+        """Seconds until `key` may have an event again (0: now); counts nothing."""
+        now = self._clock()
+        events = [at for at in self._events.get(key, ()) if at > now - self.window]
+        if len(events) < self.limit:
+            return 0
+        return events[-self.limit] + self.window - now
+
+    def take_back(self, key: Hashable) -> None:
+        """Uncount the key's latest event: it turned out not to be one that counts."""
+        events = self._events.get(key)
+        if events:
+            events.pop()
+
     def _sweep(self, now: float) -> None:
         # Forget keys quiet for a whole window, so memory doesn't grow with
         # every conversation and address ever seen.

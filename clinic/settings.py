@@ -210,14 +210,19 @@ def staff_idle_timeout_minutes() -> float:
     return _positive_number_from_env("STAFF_IDLE_TIMEOUT_MINUTES", 15)
 
 
-def staff_max_failed_logins() -> int:
-    """Failed logins in a row that lock a staff account."""
-    return _positive_number_from_env("STAFF_MAX_FAILED_LOGINS", 5, kind=int)
+def staff_failed_logins_per_account() -> int:
+    """Failed logins to one username from one address that make that address wait."""
+    return _positive_number_from_env("STAFF_FAILED_LOGINS_PER_ACCOUNT", 5, kind=int)
 
 
-def staff_lockout_minutes() -> float:
-    """How long a staff account stays locked after too many failed logins."""
-    return _positive_number_from_env("STAFF_LOCKOUT_MINUTES", 15)
+def staff_failed_logins_per_address() -> int:
+    """Failed logins to any usernames from one address that make that address wait."""
+    return _positive_number_from_env("STAFF_FAILED_LOGINS_PER_ADDRESS", 20, kind=int)
+
+
+def staff_login_throttle_minutes() -> float:
+    """The window in which failed logins count (webapp/login_throttle.py)."""
+    return _positive_number_from_env("STAFF_LOGIN_THROTTLE_MINUTES", 15)
 
 
 def conversation_low_confidence() -> float:

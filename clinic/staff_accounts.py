@@ -1,11 +1,11 @@
 """Staff accounts: who may log in to the staff console, in which role, with an
-argon2id password hash (clinic/passwords.py), and lock-out after failed logins.
+argon2id password hash (clinic/passwords.py). Failed logins are throttled by
+the web app (webapp/login_throttle.py), per address: no account is ever locked.
 
     python -m clinic.staff_accounts add jane --name "Nurse Jane" --role staff
     python -m clinic.staff_accounts list
     python -m clinic.staff_accounts set-role jane editor
     python -m clinic.staff_accounts reset-password jane
-    python -m clinic.staff_accounts unlock jane
     python -m clinic.staff_accounts disable jane      (enable jane)
 
 `add` and `reset-password` ask for the password twice on a terminal, or read it
@@ -18,7 +18,7 @@ import getpass
 import re
 import sys
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import Enum
 from typing import Callable, List, Optional, Tuple
 
@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from clinic import passwords, settings
 from clinic.audit_log import AuditLog
-from clinic.database import Base, Database, as_utc, iso, utc_now
+from clinic.database import Base, Database, iso, utc_now
 from clinic.staff import ROLES, Staff
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,49}")
@@ -42,8 +42,6 @@ class StaffAccount(Base):
     role = Column(String(20), nullable=False)
     password_hash = Column(String(255), nullable=False)
     password_changed_at = Column(DateTime(timezone=True), nullable=False)
-    failed_logins = Column(Integer, nullable=False, default=0)  # in a row
-    locked_until = Column(DateTime(timezone=True))
     active = Column(Boolean, nullable=False, default=True)
     created_at = Column(DateTime(timezone=True), nullable=False)
 
@@ -71,14 +69,12 @@ class AccountNotFound(LookupError):
 class LoginOutcome(Enum):
     OK = "ok"
     WRONG = "wrong"  # unknown username, disabled account or wrong password: never said which
-    LOCKED = "locked"
 
 
 @dataclass(frozen=True)
 class Login:
     outcome: LoginOutcome
     staff: Optional[Staff] = None  # the account the username names, if any (for the audit log)
-    locked_now: bool = False  # this attempt locked the account
 
 
 def normal_username(username: str) -> str:
@@ -123,7 +119,6 @@ class StaffAccounts:
                 "id": account.id, "username": account.username,
                 "display_name": account.display_name, "role": account.role,
                 "active": account.active,
-                "locked_until": iso(self._lock_end(account)),
                 "created_at": iso(account.created_at),
             } for account in session.scalars(select(StaffAccount).order_by(StaffAccount.username))]
 
@@ -137,13 +132,12 @@ class StaffAccounts:
             self._existing(session, username).role = role
 
     def reset_password(self, username: str, password: str) -> None:
-        """Also unlocks the account and ends its sessions (see clinic/staff_sessions.py)."""
+        """Also ends the account's sessions (see clinic/staff_sessions.py)."""
         with self._session() as session:
             account = self._existing(session, username)
             passwords.check_rules(password, account.username)
             account.password_hash = passwords.hash_password(password)
             account.password_changed_at = self._clock()
-            account.failed_logins, account.locked_until = 0, None
 
     def set_active(self, username: str, active: bool) -> None:
         """Disabling also ends the account's sessions: enabling it again must
@@ -154,43 +148,21 @@ class StaffAccounts:
             if not active:
                 session.execute(delete(StaffSession).where(StaffSession.staff_id == account.id))
 
-    def unlock(self, username: str) -> None:
-        with self._session() as session:
-            account = self._existing(session, username)
-            account.failed_logins, account.locked_until = 0, None
-
     def authenticate(self, username: str, password: str) -> Login:
+        """Every way to fail (unknown username, disabled account, wrong password)
+        checks one argon2id hash, as a success does: the answer takes as long."""
         with self._session() as session:
             account = self._find(session, username)
         if account is None or not account.active:
             passwords.check_against_nothing(password)
             return Login(LoginOutcome.WRONG, account.as_staff() if account else None)
-        if self._lock_end(account):
-            return Login(LoginOutcome.LOCKED, account.as_staff())
-        correct = passwords.matches(account.password_hash, password)
-        # Counted under a row lock (PostgreSQL), so parallel guesses all count.
-        with self._session() as session:
-            account = session.get(StaffAccount, account.id, with_for_update=True)
-            if self._lock_end(account):
-                return Login(LoginOutcome.LOCKED, account.as_staff())
-            if correct:
-                account.failed_logins = 0
-                if passwords.needs_rehash(account.password_hash):
-                    account.password_hash = passwords.hash_password(password)
-                return Login(LoginOutcome.OK, account.as_staff())
-            account.failed_logins += 1
-            if account.failed_logins < settings.staff_max_failed_logins():
-                return Login(LoginOutcome.WRONG, account.as_staff())
-            account.failed_logins = 0  # a fresh count once the lock ends
-            account.locked_until = self._clock() + timedelta(
-                minutes=settings.staff_lockout_minutes())
-            return Login(LoginOutcome.LOCKED, account.as_staff(), locked_now=True)
-
-    def _lock_end(self, account: StaffAccount) -> Optional[datetime]:
-        """When the account's lock ends; None when it isn't locked."""
-        if account.locked_until and as_utc(account.locked_until) > self._clock():
-            return as_utc(account.locked_until)
-        return None
+        if not passwords.matches(account.password_hash, password):
+            return Login(LoginOutcome.WRONG, account.as_staff())
+        if passwords.needs_rehash(account.password_hash):
+            with self._session() as session:
+                session.get(StaffAccount, account.id).password_hash = (
+                    passwords.hash_password(password))
+        return Login(LoginOutcome.OK, account.as_staff())
 
     @staticmethod
     def _find(session: Session, username: str) -> Optional[StaffAccount]:
@@ -232,8 +204,7 @@ def _arguments(arguments: List[str]) -> argparse.Namespace:
     set_role.add_argument("username")
     set_role.add_argument("role", choices=ROLES)
     for command, description in [
-            ("reset-password", "set a new password (asks for it); also unlocks"),
-            ("unlock", "unlock an account locked after failed logins"),
+            ("reset-password", "set a new password (asks for it)"),
             ("disable", "stop an account from logging in"),
             ("enable", "let a disabled account log in again")]:
         commands.add_parser(command, help=description).add_argument("username")
@@ -244,10 +215,8 @@ def _print_accounts(accounts: List[dict]) -> None:
     if not accounts:
         print("No accounts yet: add one with `make add-staff`.")
     for account in accounts:
-        status = ("disabled" if not account["active"] else
-                  f"locked until {account['locked_until']}" if account["locked_until"] else
-                  "active")
-        print(f"{account['username']:<24} {account['role']:<7} {status:<40} "
+        status = "active" if account["active"] else "disabled"
+        print(f"{account['username']:<24} {account['role']:<7} {status:<8} "
               f"{account['display_name']}")
 
 
@@ -272,11 +241,6 @@ def _reset_password(accounts: StaffAccounts, username: str,
     return "password_reset", {}, f"New password set for {username!r}; its sessions have ended."
 
 
-def _unlock(accounts: StaffAccounts, username: str) -> Tuple[str, dict, str]:
-    accounts.unlock(username)
-    return "account_unlocked", {}, f"Unlocked {username!r}."
-
-
 def _disable(accounts: StaffAccounts, username: str) -> Tuple[str, dict, str]:
     accounts.set_active(username, False)
     return "account_disabled", {}, f"Disabled {username!r}: it can no longer log in."
@@ -288,7 +252,7 @@ def _enable(accounts: StaffAccounts, username: str) -> Tuple[str, dict, str]:
 
 
 CHANGES = {"add": _add, "set-role": _set_role, "reset-password": _reset_password,
-           "unlock": _unlock, "disable": _disable, "enable": _enable}
+           "disable": _disable, "enable": _enable}
 
 
 def change(accounts: StaffAccounts, audit: AuditLog, command: str, username: str,

@@ -83,7 +83,8 @@ def running_console(folder: Path, monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("RASA_API_TOKEN", "not-used-here")
     for setting in ("STAFF_COOKIE_SECURE", "STAFF_IDLE_TIMEOUT_MINUTES",
-                    "STAFF_MAX_FAILED_LOGINS", "STAFF_LOCKOUT_MINUTES"):
+                    "STAFF_FAILED_LOGINS_PER_ACCOUNT", "STAFF_FAILED_LOGINS_PER_ADDRESS",
+                    "STAFF_LOGIN_THROTTLE_MINUTES"):
         monkeypatch.delenv(setting, raising=False)  # the embedded defaults
     with TestClient(create_app(clock), base_url="https://testserver") as client:
         yield Console(client, database_url)

@@ -162,25 +162,6 @@ def test_a_session_open_when_the_account_was_disabled_stays_ended_once_enabled(c
     assert not jane.is_logged_in()
 
 
-def test_an_admin_unlocks_an_account_locked_after_failed_logins(console):
-    console.add("jane")
-    jane = another_browser(console)
-    for _ in range(5):
-        jane.log_in("jane", "a wrong password")
-    as_admin(console)
-    locked = row(console.client.get("/staff/accounts"), "jane")
-    assert re.search(r"<td>Active</td>\s*<td>\d+ \w+ \d{4}, \d\d:\d\d</td>", locked)
-    assert "Unlock</button>" in locked
-
-    page = post(console, "/staff/accounts/jane/unlock")
-
-    assert status(page) == "Unlocked 'jane'."
-    assert "Unlock</button>" not in row(page, "jane")
-    assert jane.log_in("jane").status_code == 303
-    assert account_changes(console)[-1] == (
-        "ann", "account_unlocked", "jane", {"via": "staff console"})
-
-
 def test_a_new_password_ends_the_account_s_sessions_and_the_old_one_is_refused(console, clock):
     console.add("jane")
     jane = another_browser(console)
@@ -214,7 +195,7 @@ def test_an_admin_cannot_disable_or_demote_their_own_account(console, change, fo
 
 
 @pytest.mark.parametrize("path", ["/staff/accounts", "/staff/accounts/jane/role",
-                                  "/staff/accounts/jane/disable", "/staff/accounts/jane/unlock",
+                                  "/staff/accounts/jane/disable",
                                   "/staff/accounts/jane/password"])
 def test_a_change_without_the_session_s_csrf_token_is_refused(console, path):
     console.add("jane")

@@ -1,15 +1,14 @@
-"""Logging in to the staff console: sessions, lock-out, automatic log-off, CSRF
-and the pages' security headers (the web app on a temporary SQLite database)."""
+"""Logging in to the staff console: sessions, throttled failures, automatic
+log-off, CSRF and the pages' security headers (the web app on a temporary SQLite
+database). tests/test_login_throttle.py attacks it over the network."""
 import hashlib
-import statistics
-import time
 
-from clinic import staff_accounts
+from clinic import passwords
 from tests.staff_console import PASSWORD, alert, clock, console, hidden_csrf  # noqa: F401
 
 WRONG = "That username and password don't match an account. Please try again."
-LOCKED = ("This account is locked for a while after too many failed logins. "
-          "Please try again later, or ask an admin to unlock it.")
+THROTTLED = ("There were too many failed logins from your network. Please wait 15 minutes "
+             "and try again.")
 BACKGROUND = {"X-Background-Refresh": "1"}  # what the pages' polling sends (live.js)
 IDLE = {"detail": "You were logged off after 15 minutes without activity.", "reason": "idle"}
 
@@ -53,61 +52,85 @@ def test_a_wrong_password_and_an_unknown_username_get_the_same_polite_answer(con
     assert not console.is_logged_in()
 
 
-def test_an_unknown_username_takes_as_long_to_refuse_as_a_wrong_password(console):
+def test_every_way_to_fail_checks_one_password_hash_as_a_success_does(console, monkeypatch):
+    # Then every answer takes as long (evaluation/login_timing.py prints the figures).
     console.add("jane")
+    console.add("kim")
+    console.accounts.set_active("kim", False)
+    checks = []
+    real_check = passwords.matches
+    monkeypatch.setattr(passwords, "matches", lambda *args: checks.append(1) or real_check(*args))
 
-    def seconds(username):
-        started = time.perf_counter()
-        console.log_in(username, "not the password at all")
-        return time.perf_counter() - started
+    def checked(username, password):
+        checks.clear()
+        answer = console.log_in(username, password)
+        return answer.status_code, alert(answer), len(checks)
 
-    wrong_password = statistics.median(seconds("jane") for _ in range(3))
-    unknown_user = statistics.median(seconds("nobody") for _ in range(3))
+    failed = (401, WRONG, 1)
+    assert checked("jane", "not the password at all") == failed
+    assert checked("nobody", PASSWORD) == failed
+    assert checked("kim", PASSWORD) == failed  # disabled
+    assert checked("jane", PASSWORD) == (303, "", 1)
 
-    # Both check an argon2 hash (tens of milliseconds); without the check for
-    # unknown usernames, their answer would come many times faster.
-    assert unknown_user > 0.5 * wrong_password
 
-
-def test_five_failed_logins_in_a_row_lock_the_account_until_an_admin_unlocks_it(
-        console, monkeypatch):
+def test_five_failed_logins_to_a_username_make_that_address_wait_without_a_lookup(
+        console, clock, monkeypatch):
     console.add("jane")
-    answers = [alert(console.log_in("jane", "a wrong password")) for _ in range(5)]
+    answers = [console.log_in("jane", "a wrong password") for _ in range(5)]
+    checks = []
+    monkeypatch.setattr(passwords, "matches", lambda *args: checks.append(1))
 
-    assert answers == [WRONG] * 4 + [LOCKED]
-    locked_out = console.log_in("jane", PASSWORD)
-    assert (locked_out.status_code, alert(locked_out)) == (401, LOCKED)
+    refused = [console.log_in(username, password) for username, password in [
+        ("jane", PASSWORD), ("JANE ", "a wrong password"), ("jane", PASSWORD)]]
+
+    assert [(a.status_code, alert(a)) for a in answers] == [(401, WRONG)] * 5
+    assert [(a.status_code, alert(a)) for a in refused] == [(429, THROTTLED)] * 3
+    assert 14 * 60 < int(refused[0].headers["Retry-After"]) <= 15 * 60
+    assert checks == []  # answered before any password check
     assert not console.is_logged_in()
+    # The audit log has the failures, and the throttle once however often it refuses.
+    assert console.stored("SELECT action, target_id, details FROM audit_log") == [
+        ("login_failed", None, "{}")] * 5 + [
+        ("login_throttled", "jane", '{"address": "testclient", "reason": "too many failed '
+                                    'logins to this username from this address"}')]
+    monkeypatch.undo()
 
-    monkeypatch.setenv("DATABASE_URL", console.database_url)
-    assert staff_accounts.main(["unlock", "jane"]) == 0
-    assert console.log_in("jane", PASSWORD).status_code == 303
-    actions = [action for (action,) in console.stored("SELECT action FROM audit_log ORDER BY id")]
-    assert actions == ["login_failed"] * 5 + ["account_locked", "login_refused_locked",
-                                              "account_unlocked", "login"]
-
-
-def test_a_lock_ends_by_itself_after_15_minutes(console, clock):
-    console.add("jane")
-    for _ in range(5):
-        console.log_in("jane", "a wrong password")
-
-    clock.advance(minutes=14)
-    assert alert(console.log_in("jane")) == LOCKED
-    clock.advance(minutes=2)
+    clock.advance(minutes=15)  # the failures leave the window
     assert console.log_in("jane").status_code == 303
 
 
-def test_only_failures_in_a_row_count(console):
+def test_an_unknown_username_is_throttled_as_an_existing_one(console):
+    console.add("jane")
+    for username in ("jane", "nobody"):
+        for _ in range(5):
+            console.log_in(username, "a wrong password")
+
+    jane, nobody = console.log_in("jane", "wrong again"), console.log_in("nobody", "wrong again")
+
+    assert (jane.status_code, alert(jane), jane.headers["Retry-After"]) == (
+        nobody.status_code, alert(nobody), nobody.headers["Retry-After"])
+
+
+def test_failed_logins_to_many_usernames_make_the_address_wait(console):
+    console.add("jane")
+    answers = [console.log_in(f"guess{number}", "a wrong password") for number in range(20)]
+
+    refused = console.log_in("jane")
+
+    assert {answer.status_code for answer in answers} == {401}
+    assert (refused.status_code, alert(refused)) == (429, THROTTLED)
+    actions = [action for (action,) in console.stored("SELECT action FROM audit_log")]
+    assert actions == ["login_failed"] * 20 + ["login_throttled"]
+
+
+def test_logins_that_succeed_do_not_count(console):
     console.add("jane")
     for _ in range(4):
         console.log_in("jane", "a wrong password")
-    assert console.log_in("jane").status_code == 303
-    console.client.cookies.clear()  # later, in another browser
 
-    answers = [alert(console.log_in("jane", "a wrong password")) for _ in range(4)]
-
-    assert answers == [WRONG] * 4
+    for _ in range(25):
+        console.client.cookies.clear()
+        assert console.log_in("jane").status_code == 303
 
 
 def test_staff_are_logged_out_after_15_minutes_without_activity(console, clock):

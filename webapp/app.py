@@ -24,6 +24,7 @@ from webapp import (clinic_pages, console_accounts, console_analytics, console_a
                     staff_login, staff_pages)
 from webapp.claim_timeouts import watch_claim_timeouts
 from webapp.conversation_indexing import keep_conversations_indexed
+from webapp.login_throttle import LoginThrottle
 from webapp.request_limits import RequestSizeLimit
 from webapp.security_headers import add_security_headers
 from webapp.static_files import StaticFiles
@@ -44,6 +45,8 @@ def create_app(clock: Callable[[], datetime] = utc_now) -> FastAPI:
         app.state.staff_sessions = StaffSessions(
             database, timedelta(minutes=settings.staff_idle_timeout_minutes()), clock)
         app.state.audit_log = AuditLog(database)
+        # On the app's clock, which tests move on.
+        app.state.login_throttle = LoginThrottle(lambda: clock().timestamp())
         app.state.rasa_api = RasaApi.from_settings()
         app.state.conversation_index = ConversationIndex(database)
         app.state.conversation_queries = ConversationQueries(database)

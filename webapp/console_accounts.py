@@ -1,6 +1,6 @@
 """The admins' staff accounts page (/staff/accounts): every account, a form to
-add one and, for each, forms to change its role, disable or enable it, unlock
-it and set a new password.
+add one and, for each, forms to change its role, disable or enable it and set
+a new password.
 
 Each form posts to a route below, which makes the change with
 clinic.staff_accounts.change, as the command line does (the same checks, the
@@ -106,12 +106,6 @@ def disable(request: Request, username: str,
 def enable(request: Request, username: str,
            login: LoggedIn = Depends(require_role("admin"))) -> Response:
     return _change(request, login, "enable", username)
-
-
-@router.post("/{username}/unlock")
-def unlock(request: Request, username: str,
-           login: LoggedIn = Depends(require_role("admin"))) -> Response:
-    return _change(request, login, "unlock", username)
 
 
 @router.post("/{username}/password")
