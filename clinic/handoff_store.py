@@ -13,6 +13,7 @@ from sqlalchemy import Boolean, Column, DateTime, Integer, String, Text, select
 from sqlalchemy.orm import Session
 
 from clinic.database import Base, Database, iso, utc_now
+from clinic.staff import Staff
 
 WAITING, CLAIMED, RESOLVED, CANCELLED = "waiting", "claimed", "resolved", "cancelled"
 ACTIVE = (WAITING, CLAIMED)
@@ -27,6 +28,8 @@ class HandoffRequest(Base):
     reason = Column(String(100), nullable=False)
     urgent = Column(Boolean, nullable=False, default=False)
     status = Column(String(20), nullable=False, default=WAITING, index=True)
+    # Who claimed it: the account (to check who may reply), and its display name then (shown).
+    claimed_by_id = Column(Integer)
     claimed_by = Column(String(100))
     summary = Column(Text, nullable=False, default="{}")  # JSON: messages, topics
     created_at = Column(DateTime(timezone=True), nullable=False, default=utc_now)
@@ -38,6 +41,7 @@ class HandoffRequest(Base):
         return {
             "id": self.id, "conversation_id": self.conversation_id, "reason": self.reason,
             "urgent": self.urgent, "status": self.status, "claimed_by": self.claimed_by,
+            "claimed_by_id": self.claimed_by_id,
             "summary": json.loads(self.summary), "created_at": iso(self.created_at),
             "claimed_at": iso(self.claimed_at), "closed_at": iso(self.closed_at),
         }
@@ -123,12 +127,13 @@ class HandoffStore:
         with self._session() as session:
             return self._by_id(session, request_id).as_dict()
 
-    def claim(self, request_id: int, staff: str) -> dict:
+    def claim(self, request_id: int, staff: Staff) -> dict:
         with self._session() as session:
             request = self._by_id(session, request_id)
             if request.status != WAITING:
                 raise ValueError(f"request {request_id} is {request.status}, not waiting")
-            request.status, request.claimed_by, request.claimed_at = CLAIMED, staff, utc_now()
+            request.status, request.claimed_at = CLAIMED, utc_now()
+            request.claimed_by_id, request.claimed_by = staff.id, staff.display_name
             return request.as_dict()
 
     def resolve(self, request_id: int) -> dict:

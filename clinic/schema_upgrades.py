@@ -8,7 +8,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
 # (table, column, its type): added where missing.
-ADDED = []
+ADDED = [
+    ("handoff_requests", "claimed_by_id", "INTEGER"),  # claims by account, not display name
+]
 # (table, column): dropped where present.
 DROPPED = [
     # The old lock-out; failed_logins is NOT NULL without a database default,

@@ -105,6 +105,10 @@ class StaffAccounts:
         with self._session() as session:
             if self._find(session, username):
                 raise ValueError(f"there is already an account {username!r}")
+            # Patients and staff tell staff apart by it (not case-sensitive, as they read).
+            if display_name.casefold() in {
+                    name.casefold() for name in session.scalars(select(StaffAccount.display_name))}:
+                raise ValueError(f"another account already has the display name {display_name!r}")
             now = self._clock()
             account = StaffAccount(username=username, display_name=display_name, role=role,
                                    password_hash=passwords.hash_password(password),

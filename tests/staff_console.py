@@ -47,8 +47,9 @@ class Console:
         self.accounts: StaffAccounts = client.app.state.staff_accounts
         self.audit = client.app.state.audit_log
 
-    def add(self, username: str, role: str = "staff", name: str = "Nurse Jane") -> Staff:
-        return self.accounts.add(username, name, role, PASSWORD)
+    def add(self, username: str, role: str = "staff", name: str = "") -> Staff:
+        """An account; its display name (unique) is made from the username unless given."""
+        return self.accounts.add(username, name or f"Nurse {username.title()}", role, PASSWORD)
 
     def log_in(self, username: str, password: str = PASSWORD) -> Response:
         form = self.client.get("/staff/login")

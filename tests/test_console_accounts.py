@@ -220,6 +220,8 @@ def test_a_change_without_the_session_s_csrf_token_is_refused(console, path):
                               "underscores, and starts with a letter or digit."),
     ({"username": "JANE"}, "There is already an account 'jane'."),
     ({"display_name": "   "}, "A display name has 1 to 100 characters."),
+    ({"display_name": " nurse  JANE"},
+     "Another account already has the display name 'nurse JANE'."),
     ({"role": "boss"}, "The role must be one of staff, editor, admin, not 'boss'."),
 ])
 def test_a_bad_new_account_gets_a_polite_answer_and_the_form_back(console, form, problem):

@@ -10,6 +10,7 @@ import pytest
 
 from clinic.database import Database
 from clinic.handoff_store import HandoffStore
+from clinic.staff import Staff
 from tests.rasa_events import RasaEvents, answer, click, offer, patient, staff_message
 from tests.staff_console import clock, console  # noqa: F401
 
@@ -150,7 +151,7 @@ def test_the_transcript_shows_intents_sources_staff_and_handoff_events(jane, ras
               patient("can I talk to a nurse", "request_human", 0.99))
     request = handoffs.request_handoff("p1", "patient asked for a person", False,
                                     {"last_messages": [], "topics": []})
-    handoffs.claim(request.request["id"], "Nurse Jane")
+    handoffs.claim(request.request["id"], Staff(1, "jane", "Nurse Jane", "staff"))
     rasa.save("p1", staff_message("Hello, this is Jane.", "Nurse Jane"))
 
     page = unescape(jane.client.get("/staff/conversations/p1").text)

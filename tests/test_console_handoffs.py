@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from clinic.database import Database
 from clinic.handoff_store import HandoffStore
 from clinic.local_servers import free_port
 from tests.staff_console import clock, console  # noqa: F401
@@ -86,7 +87,7 @@ def test_a_nurse_claims_a_request_and_gets_the_reply_box(jane):
 
 def test_a_request_another_nurse_claimed_shows_who_and_cannot_be_claimed_again(jane):
     request_id = ask_for_staff(jane, "c1", "hello")
-    store(jane).claim(request_id, "Nurse Bob")
+    store(jane).claim(request_id, jane.add("bob", name="Nurse Bob"))
 
     theirs = row(jane.client.get("/staff/handoffs").text, request_id)
     answer = jane.client.post(f"/staff/handoffs/{request_id}/claim", data={"csrf": jane.csrf()})
@@ -95,6 +96,37 @@ def test_a_request_another_nurse_claimed_shows_who_and_cannot_be_claimed_again(j
     assert not (shown(theirs, "claim") or shown(theirs, "reply") or shown(theirs, "hand-back"))
     assert answer.status_code == 409
     assert message(answer) == f"request {request_id} is claimed, not waiting"
+
+
+def test_another_account_with_the_same_display_name_cannot_reply_to_a_claimed_request(jane):
+    # Two accounts named alike, as an earlier version let admins make them.
+    database = Database(jane.database_url)
+    with database.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO staff_accounts (username, display_name, role, password_hash, "
+            "password_changed_at, active, created_at) SELECT 'mallory', display_name, role, "
+            "password_hash, password_changed_at, 1, created_at FROM staff_accounts "
+            "WHERE username = 'jane'")
+    database.engine.dispose()
+    request_id = ask_for_staff(jane, "c1", "hello")
+    assert jane.client.post(f"/api/staff/handoffs/{request_id}/claim",
+                            headers={"X-CSRF-Token": jane.csrf()}).status_code == 200
+    jane.client.cookies.clear()
+    jane.log_in("mallory")
+
+    page = row(jane.client.get("/staff/handoffs").text, request_id)
+    reply = jane.client.post(f"/staff/handoffs/{request_id}/messages",
+                             data={"csrf": jane.csrf(), "text": "I am the nurse"})
+    api_reply = jane.client.post(f"/api/staff/handoffs/{request_id}/messages",
+                                 json={"text": "I am the nurse"},
+                                 headers={"X-CSRF-Token": jane.csrf()})
+
+    assert '<span data-field="status">Claimed by Nurse Jane</span>' in page
+    assert not shown(page, "reply")
+    assert (reply.status_code, message(reply)) == (409, "Claim the request before replying")
+    assert api_reply.status_code == 409
+    sent = jane.stored("SELECT count(*) FROM audit_log WHERE action = 'staff_message_sent'")
+    assert sent == [(0,)]
 
 
 def test_a_form_without_the_session_s_security_token_changes_nothing(jane):
@@ -108,7 +140,7 @@ def test_a_form_without_the_session_s_security_token_changes_nothing(jane):
 
 def test_an_empty_reply_is_not_sent_and_gets_a_polite_answer(jane):
     request_id = ask_for_staff(jane, "c1", "hello")
-    store(jane).claim(request_id, "Nurse Jane")
+    store(jane).claim(request_id, jane.accounts.account("jane"))
 
     answer = jane.client.post(f"/staff/handoffs/{request_id}/messages",
                               data={"csrf": jane.csrf(), "text": "   "})
@@ -119,7 +151,7 @@ def test_an_empty_reply_is_not_sent_and_gets_a_polite_answer(jane):
 
 def test_when_the_assistant_cannot_be_reached_a_hand_back_can_be_tried_again(jane):
     request_id = ask_for_staff(jane, "c1", "hello")
-    store(jane).claim(request_id, "Nurse Jane")
+    store(jane).claim(request_id, jane.accounts.account("jane"))
 
     answer = jane.client.post(f"/staff/handoffs/{request_id}/hand-back",
                               data={"csrf": jane.csrf()})

@@ -13,6 +13,7 @@ from clinic.conversation_index import RASA_EVENTS, ConversationIndex
 from clinic.conversation_queries import PAGE_SIZE, ConversationFilters, ConversationQueries
 from clinic.database import Database
 from clinic.handoff_store import HandoffStore
+from clinic.staff import Staff
 from tests.rasa_events import (RasaEvents, answer, busywork, clarified, click, offer, patient,
                                response, staff_message)
 from tests.sql_databases import database_url  # noqa: F401 (a fixture)
@@ -99,7 +100,7 @@ def test_flags_show_emergencies_fallbacks_low_confidence_and_handoffs(rasa, clin
     # The handoff flags follow the request as it is now.
     request = clinic.handoffs.mark_urgent("waiting", "emergency reported", SUMMARY)
     assert clinic.flags()["waiting"] == ["urgent", "handoff_waiting"]
-    clinic.handoffs.claim(request["id"], "Nurse Jane")
+    clinic.handoffs.claim(request["id"], Staff(1, "jane", "Nurse Jane", "staff"))
     assert clinic.flags()["waiting"] == ["urgent"]
     clinic.handoffs.resolve(request["id"])
     assert clinic.flags()["waiting"] == []

@@ -5,6 +5,7 @@ import pytest
 
 from clinic.database import Database, utc_now
 from clinic.handoff_store import HandoffStore, RequestNotFound
+from clinic.staff import Staff
 from tests.services import fresh_postgres_database
 
 
@@ -21,6 +22,7 @@ def store(request, tmp_path):
         database.engine.dispose()
 
 
+NURSE_JANE = Staff(1, "jane", "Nurse Jane", "staff")
 SUMMARY = {"last_messages": ["can I talk to a nurse"], "topics": ["ask_duration"]}
 
 
@@ -48,15 +50,16 @@ def test_claim_resolve_and_cancel(store):
     request = store.request_handoff("patient-a", "patient asked", False, SUMMARY).request
     store.request_handoff("patient-b", "patient asked", False, SUMMARY)
 
-    claimed = store.claim(request["id"], "Nurse Jane")
-    assert (claimed["status"], claimed["claimed_by"]) == ("claimed", "Nurse Jane")
+    claimed = store.claim(request["id"], NURSE_JANE)
+    assert (claimed["status"], claimed["claimed_by_id"], claimed["claimed_by"]) == (
+        "claimed", NURSE_JANE.id, "Nurse Jane")
     with pytest.raises(ValueError, match="not waiting"):
-        store.claim(request["id"], "Dr Smith")
+        store.claim(request["id"], Staff(2, "smith", "Dr Smith", "staff"))
     assert store.resolve(request["id"])["status"] == "resolved"
     assert store.cancel("patient-b")["status"] == "cancelled"
     assert store.active_requests() == []
     with pytest.raises(RequestNotFound):
-        store.claim(999, "Nurse Jane")
+        store.claim(999, NURSE_JANE)
 
 
 def test_unclaimed_requests_are_found_once(store):

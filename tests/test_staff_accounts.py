@@ -75,6 +75,16 @@ def test_usernames_are_unique_whatever_their_case(accounts):
         accounts.add("JANE", "Jane Again", "staff", PASSWORD)
 
 
+def test_display_names_are_unique_whatever_their_case(accounts):
+    # Patients and staff tell staff apart by them (clinic/handoff_store.py checks claims by id).
+    accounts.add("jane", "Nurse Jane", "staff", PASSWORD)
+
+    with pytest.raises(ValueError, match="another account already has the display name "
+                                         "'NURSE JANE'"):
+        accounts.add("jane2", "NURSE JANE", "admin", PASSWORD)
+    assert [account["username"] for account in accounts.accounts()] == ["jane"]
+
+
 def manage(database_url, *arguments, password=None):
     """`python -m clinic.staff_accounts ...`, the password on its standard input."""
     return subprocess.run(

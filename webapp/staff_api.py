@@ -72,7 +72,7 @@ def claim(request_id: int, staff: Staff = Depends(current_staff),
           handoffs: HandoffStore = Depends(store), log: AuditLog = Depends(audit)) -> dict:
     _request_or_404(handoffs, request_id)
     try:
-        claimed = handoffs.claim(request_id, staff.display_name)
+        claimed = handoffs.claim(request_id, staff)
     except ValueError as error:
         raise HTTPException(409, str(error)) from None
     log.record("handoff_claimed", staff, "handoff_request", request_id)
@@ -87,7 +87,7 @@ async def send_message(request_id: int, message: StaffMessage,
                        log: AuditLog = Depends(audit)) -> dict:
     """The message appears in the patient's chat as from clinic staff."""
     handoff = _request_or_404(handoffs, request_id)
-    if handoff["status"] != "claimed" or handoff["claimed_by"] != staff.display_name:
+    if handoff["status"] != "claimed" or handoff["claimed_by_id"] != staff.id:
         raise HTTPException(409, "Claim the request before replying")
     await _through_rasa(assistant.send_staff_message(
         handoff["conversation_id"], message.text, staff.display_name))

@@ -12,7 +12,7 @@ import { keepPolling } from './live.js';
 const SOUND_KEY = 'clinic-staff-sound-alerts';
 const csrfToken = document.querySelector('meta[name="csrf-token"]').content;
 const queue = document.getElementById('queue');
-const me = queue.dataset.staffName;
+const me = Number(queue.dataset.staffId);
 const template = document.getElementById('request-template');
 const heading = document.getElementById('queue-title');
 const count = document.getElementById('queue-count');
@@ -30,7 +30,7 @@ let clockOffset = 0; // the server's clock minus this computer's, from the Date 
 
 const field = (row, name) => row.querySelector(`[data-field="${name}"]`);
 const part = (row, name) => row.querySelector(`[data-part="${name}"]`);
-const isMine = (request) => request.status === 'claimed' && request.claimed_by === me;
+const isMine = (request) => request.status === 'claimed' && request.claimed_by_id === me;
 const rowOf = (id) => document.getElementById(`request-${id}`);
 
 // ---- Rendering ----
