@@ -12,10 +12,12 @@ from typing import Dict, Iterator, List, NamedTuple, Optional
 
 import pytest
 
+from clinic import settings
 from clinic.database import Database
 from clinic.local_servers import free_port, running, web_app_command
 from clinic.staff_accounts import StaffAccounts
 from tests.staff_console import PASSWORD
+from webapp.login_throttle import LoginThrottle
 
 PER_ACCOUNT, PER_ADDRESS = 5, 10
 
@@ -143,3 +145,27 @@ def test_an_attacker_elsewhere_cannot_keep_the_admin_out(web_app):
         {"address": "127.0.0.2", "reason": "too many failed logins to this username from this "
                                            "address"},
         {"address": "127.0.0.2", "reason": "too many failed logins from this address"}]
+
+
+def test_the_address_is_the_client_s_as_the_local_proxy_passes_it_on(web_app):
+    # nginx (deploy/nginx.conf.j2) connects from 127.0.0.1 and appends the client's
+    # address to X-Forwarded-For; whatever the client wrote before it doesn't count.
+    answers = [log_in(web_app, "127.0.0.1", "admin", "guess",
+                      headers={"X-Forwarded-For": f"10.0.0.{n}, 127.0.0.66"}).status
+               for n in range(PER_ACCOUNT + 1)]
+
+    admin = log_in(web_app, "127.0.0.1", "admin", PASSWORD)
+
+    assert answers == [401] * PER_ACCOUNT + [429]
+    assert admin.status == 303
+    assert audit_log(web_app, "login_throttled")[-1]["address"] == "127.0.0.66"
+
+
+def test_an_ipv6_client_s_addresses_count_together():
+    # A subscriber picks any address in their /64: unit-tested, as loopback has one.
+    throttle = LoginThrottle(clock=lambda: 0.0)
+    for n in range(settings.staff_failed_logins_per_account()):
+        assert throttle.admit("admin", f"2001:db8:1:2::{n + 1:x}") is None
+
+    assert throttle.admit("admin", "2001:db8:1:2:ffff::1") is not None
+    assert throttle.admit("admin", "2001:db8:1:3::1") is None

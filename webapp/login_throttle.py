@@ -4,7 +4,8 @@ Failed logins count, in a sliding window (STAFF_LOGIN_THROTTLE_MINUTES), per
 client address and per (username, address) pair: past
 STAFF_FAILED_LOGINS_PER_ACCOUNT for one username from one address, or
 STAFF_FAILED_LOGINS_PER_ADDRESS for any usernames from one address, that
-address is answered 429 with Retry-After before any lookup or password check.
+address (for IPv6, its /64) is answered 429 with Retry-After before any lookup
+or password check.
 The answer depends only on what was sent, never on whether the account exists.
 A login in progress counts as failed until it succeeds, so a burst of parallel
 guesses is refused like a series of them.
@@ -24,6 +25,7 @@ process, and a restart forgetting the counts costs an attacker's address a
 window's worth of guesses at most.
 """
 import asyncio
+import ipaddress
 import math
 import os
 from dataclasses import dataclass
@@ -44,9 +46,18 @@ class Throttled:
     first: bool  # the first refusal since the limit was reached (the others aren't logged)
 
 
-def _pair(username: str, address: str) -> tuple:
+def _client(address: str) -> str:
+    """An IPv6 client's /64 (a subscriber picks any address in theirs); an IPv4 address."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False)) if ip.version == 6 else address
+
+
+def _pair(username: str, client: str) -> tuple:
     # As accounts are looked up (not case-sensitive); cut short, as no username is longer.
-    return username.strip().lower()[:100], address
+    return username.strip().lower()[:100], client
 
 
 class LoginThrottle:
@@ -61,6 +72,7 @@ class LoginThrottle:
     def admit(self, username: str, address: str) -> Optional[Throttled]:
         """Count a login attempt as failed (until `succeeded`) and let it be
         checked, or say how long the address must wait."""
+        address = _client(address)
         pair = _pair(username, address)
         for limit, key, reason in [
                 (self._per_address, address, "too many failed logins from this address"),
@@ -74,6 +86,7 @@ class LoginThrottle:
         return None
 
     def succeeded(self, username: str, address: str) -> None:
+        address = _client(address)
         self._per_address.take_back(address)
         self._per_pair.take_back(_pair(username, address))
 
