@@ -56,7 +56,7 @@ WIDGET_INSTALLED := widget/node_modules/.installed
 WIDGET_BUILT := webapp/static/widget/widget.js
 
 .PHONY: help install lock validate train widget run add-staff shell test test-conversations test-understanding \
-	test-widget test-pytest evaluate compare-baselines benchmark benchmark-handoff benchmark-content benchmark-console benchmark-load clean \
+	test-widget test-pytest evaluate compare-baselines benchmark benchmark-handoff benchmark-content benchmark-console benchmark-login benchmark-load clean \
 	export-annotations retention patient-export patient-delete
 
 help: ## List the targets
@@ -225,6 +225,9 @@ benchmark-load: train ## Latency p50/p95/p99 and throughput at 1/10/50 concurren
 
 benchmark-console: install ## Staff console with 10,000 conversations: indexing time, p50/p95 of list, search, transcript and analytics pages
 	$(PY) -m evaluation.console_benchmark
+
+benchmark-login: install ## Time to refuse an unknown username, a wrong password, a disabled account (should match)
+	$(PY) -m evaluation.login_timing
 
 test-widget: $(WIDGET_INSTALLED) ## The chat widget's unit tests (node --test)
 	cd widget && npm test
