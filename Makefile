@@ -15,6 +15,7 @@ PYTHON310 ?= $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python
 RASA_HOST ?= 127.0.0.1
 RASA_PORT ?= 5005
 RASA_CORS_ORIGINS ?= http://localhost:8000
+ACTION_SERVER_HOST ?= 127.0.0.1
 ACTION_SERVER_PORT ?= 5055
 ACTION_ENDPOINT_URL ?= http://127.0.0.1:$(ACTION_SERVER_PORT)/webhook
 # One database for conversations (Rasa's tracker store), handoffs and callbacks.
@@ -39,7 +40,7 @@ WIDGET_SOCKET_URL ?= http://localhost:$(RASA_PORT)
 # The web app serves plain http on localhost here: a Secure-only staff session
 # cookie would never come back (the app's own default, for production, is true).
 STAFF_COOKIE_SECURE ?= false
-export RASA_HOST RASA_PORT RASA_CORS_ORIGINS ACTION_SERVER_PORT ACTION_ENDPOINT_URL \
+export RASA_HOST RASA_PORT RASA_CORS_ORIGINS ACTION_SERVER_HOST ACTION_SERVER_PORT ACTION_ENDPOINT_URL \
 	DATABASE_URL ENDPOINTS_FILE REDIS_URL RABBITMQ_URL RABBITMQ_QUEUE CLINIC_SETTINGS_FILE CLINIC_CONTENT_DIR CLINIC_TOPICS_FILE \
 	RASA_URL WEB_HOST WEB_PORT WEB_PUBLIC_URL WIDGET_SOCKET_URL STAFF_COOKIE_SECURE
 # Rasa: no telemetry prompt, no colour codes in logs.
@@ -50,6 +51,9 @@ INSTALLED := $(VENV)/.installed
 # Rasa's HTTP API (used by the web app to reach patients' chats) needs a secret
 # token: made once per machine, kept out of git, readable only by its owner.
 RASA_API_TOKEN_FILE := var/rasa-api-token
+# Likewise the token Rasa sends the action server, which refuses calls without it.
+ACTION_SERVER_TOKEN_FILE := var/action-server-token
+TOKENS := RASA_API_TOKEN=$$(cat $(RASA_API_TOKEN_FILE)) ACTION_SERVER_TOKEN=$$(cat $(ACTION_SERVER_TOKEN_FILE))
 # The patient chat widget (widget/, npm): installed when its lockfile changes,
 # rebuilt into the web app's static files when its sources change.
 WIDGET_INSTALLED := widget/node_modules/.installed
@@ -135,11 +139,11 @@ $(WIDGET_BUILT): $(WIDGET_INSTALLED) $(wildcard widget/src/*)
 
 widget: $(WIDGET_BUILT) ## Build the patient chat widget (widget/) into webapp/static/widget/
 
-$(RASA_API_TOKEN_FILE):
+$(RASA_API_TOKEN_FILE) $(ACTION_SERVER_TOKEN_FILE):
 	@mkdir -p $(dir $@)
 	@umask 077 && $(PY) -c 'import secrets; print(secrets.token_urlsafe(32))' > $@
 
-run: train widget $(RASA_API_TOKEN_FILE) ## Install, train if needed, and start the assistant (Ctrl-C stops it)
+run: train widget $(RASA_API_TOKEN_FILE) $(ACTION_SERVER_TOKEN_FILE) ## Install, train if needed, and start the assistant (Ctrl-C stops it)
 	@mkdir -p var
 	@echo "Starting the assistant. When 'Rasa server is up and running' appears, talk to it:"
 	@echo "  REST:  curl -s -X POST http://$(RASA_HOST):$(RASA_PORT)/webhooks/rest/webhook \\"
@@ -147,7 +151,7 @@ run: train widget $(RASA_API_TOKEN_FILE) ## Install, train if needed, and start 
 	@echo "  Chat in the terminal: make shell (in a second terminal)."
 	@echo "  Clinic page with the chat widget: $(WEB_PUBLIC_URL)/"
 	@echo "  Staff console: http://$(WEB_HOST):$(WEB_PORT)/staff/ (make add-staff USERNAME=... NAME='...' ROLE=admin makes an account)"
-	RASA_API_TOKEN=$$(cat $(RASA_API_TOKEN_FILE)) RASA_MODEL=$$($(PY) -m clinic.model_commands live-path) \
+	$(TOKENS) RASA_MODEL=$$($(PY) -m clinic.model_commands live-path) \
 		$(BIN)/honcho start -f Procfile
 
 # The scaled deployment on this machine (README, "Several Rasa instances"): its own
@@ -155,9 +159,9 @@ run: train widget $(RASA_API_TOKEN_FILE) ## Install, train if needed, and start 
 SCALED_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/clinic_scaled
 SCALED_PORT ?= 8080
 .PHONY: run-scaled
-run-scaled: train widget $(RASA_API_TOKEN_FILE) ## Two Rasa instances and two action servers behind nginx on PostgreSQL and Redis (nginx on SCALED_PORT, 8080)
+run-scaled: train widget $(RASA_API_TOKEN_FILE) $(ACTION_SERVER_TOKEN_FILE) ## Two Rasa instances and two action servers behind nginx on PostgreSQL and Redis (nginx on SCALED_PORT, 8080)
 	@mkdir -p var
-	export DATABASE_URL='$(SCALED_DATABASE_URL)' RASA_API_TOKEN=$$(cat $(RASA_API_TOKEN_FILE)) && \
+	export DATABASE_URL='$(SCALED_DATABASE_URL)' $(TOKENS) && \
 	$(PY) -m clinic.scaled_deployment create-database && \
 	$(PY) -m clinic.scaled_deployment run --port $(SCALED_PORT) \
 		--model "$$($(PY) -m clinic.model_commands live-path)"
@@ -166,9 +170,10 @@ add-staff: install ## Add a staff console account (asks for its password): make 
 	@mkdir -p var
 	$(PY) -m clinic.staff_accounts add "$(USERNAME)" --name "$(NAME)" --role "$(or $(ROLE),staff)"
 
-shell: train ## Chat with the assistant in the terminal (starts its own action server)
+shell: train $(ACTION_SERVER_TOKEN_FILE) ## Chat with the assistant in the terminal (starts its own action server)
 	@mkdir -p var
-	$(BIN)/rasa run actions --actions actions --port $(ACTION_SERVER_PORT) >/dev/null 2>&1 & trap "kill $$!" EXIT; \
+	export ACTION_SERVER_TOKEN=$$(cat $(ACTION_SERVER_TOKEN_FILE)); \
+	$(PY) -m clinic.action_server --port $(ACTION_SERVER_PORT) >/dev/null 2>&1 & trap "kill $$!" EXIT; \
 	$(BIN)/rasa shell --model $$($(PY) -m clinic.model_build path) --endpoints endpoints.yml
 
 test: validate train test-conversations test-understanding test-widget test-pytest ## The whole test suite (validate, train once, conversation tests, quality gate, widget tests, pytest)

@@ -9,7 +9,8 @@ at once and lets the patient cancel.
 
 Rasa keeps only the slot events of a slot-mapping action, so the watch sends
 its replies through Rasa's HTTP API instead, right after Rasa has stored the
-patient's message and released the conversation's lock.
+patient's message and released the conversation's lock; their texts come from
+our own domain files (actions/own_responses.py), not from the call.
 """
 import asyncio
 import logging
@@ -20,6 +21,7 @@ from rasa_sdk.events import ConversationPaused, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.clinic_database import handoff_store
+from actions.own_responses import response_text
 from actions.tracker_intents import latest_intent, user_intents
 from clinic import settings
 from clinic.button_titles import ButtonTitles, buttons_of
@@ -137,22 +139,17 @@ class ActionWatchPausedConversation(Action):
             handoff_store().mark_urgent(tracker.sender_id, EMERGENCY,
                                         conversation_summary(tracker))
             _soon(RasaApi.from_settings().append_events(
-                tracker.sender_id, [_bot_event(domain, "utter_emergency")]))
+                tracker.sender_id, [_bot_event("utter_emergency")]))
         elif intent == "cancel_staff_request":
             handoff_store().cancel(tracker.sender_id)
             _soon(RasaApi.from_settings().resume(
-                tracker.sender_id, _response_text(domain, "utter_staff_request_cancelled"),
+                tracker.sender_id, response_text("utter_staff_request_cancelled"),
                 "utter_staff_request_cancelled"))
         return []
 
 
-def _response_text(domain: Dict[Text, Any], response: str) -> str:
-    [variant] = domain["responses"][response]
-    return variant["text"]
-
-
-def _bot_event(domain: Dict[Text, Any], response: str) -> Dict[str, Any]:
-    return {"event": "bot", "text": _response_text(domain, response),
+def _bot_event(response: str) -> Dict[str, Any]:
+    return {"event": "bot", "text": response_text(response),
             "metadata": {"from": "assistant", "utter_action": response}}
 
 

@@ -90,8 +90,14 @@ LOGGING_CONFIG = "settings/logging.yml"
 
 
 def action_server_command(port: int) -> List[str]:
-    return [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port),
+    """On the loopback; its token (ACTION_SERVER_TOKEN) comes from the environment."""
+    return [str(VENV_BIN / "python"), "-m", "clinic.action_server", "--port", str(port),
             "--logging-config-file", LOGGING_CONFIG]
+
+
+def action_server_token() -> str:
+    """A new token for an action server and the Rasa servers that call it."""
+    return secrets.token_urlsafe(32)
 
 
 def rasa_server_command(model: Path, port: int, api_token: str, site_origin: str,
@@ -149,6 +155,7 @@ class Stack:
     database_url: str
     settings: ClinicSettingsFile
     api_token: str
+    action_server_token: str
     env: Dict[str, str]  # the environment its servers run with
     processes: Dict[str, subprocess.Popen] = field(default_factory=dict)
     _staff: Dict[Tuple[str, str], "StaffBrowser"] = field(default_factory=dict)
@@ -175,9 +182,10 @@ class Stack:
             engine.dispose()
         return [json.loads(data) for (data,) in rows]
 
-    # The action server's webhook, for the contract test.
+    # The action server's webhook, called as Rasa calls it, for the contract test.
     def post_webhook(self, payload: Dict[str, Any]) -> Dict[str, Any]:
-        status, body = http("POST", f"{self.action_server_url}/webhook", payload)
+        status, body = http("POST", f"{self.action_server_url}/webhook", payload,
+                            {"Authorization": f"Bearer {self.action_server_token}"})
         assert status == 200, body
         return body
 
@@ -269,11 +277,12 @@ def running_stack(model: Path, folder: Path, database_url: str,
     or overrides their settings (e.g. another CLINIC_CONTENT_DIR)."""
     action_port, rasa_port, web_port = free_port(), free_port(), free_port()
     settings = ClinicSettingsFile(folder / "clinic.yml")
-    token = secrets.token_urlsafe(24)
+    token, actions_token = secrets.token_urlsafe(24), action_server_token()
     # The web app's clinic page is the website the chat widget runs on.
     site_origin = f"http://127.0.0.1:{web_port}"
     env = {
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
+        "ACTION_SERVER_TOKEN": actions_token,
         "DATABASE_URL": database_url,
         "CLINIC_SETTINGS_FILE": str(settings.path),
         "RASA_URL": f"http://127.0.0.1:{rasa_port}",
@@ -303,7 +312,8 @@ def running_stack(model: Path, folder: Path, database_url: str,
             action_server_url=f"http://127.0.0.1:{action_port}",
             web_url=f"http://127.0.0.1:{web_port}",
             database_url=database_url,
-            settings=settings, api_token=token, env=env, processes=processes,
+            settings=settings, api_token=token, action_server_token=actions_token, env=env,
+            processes=processes,
         )
 
 

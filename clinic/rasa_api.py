@@ -10,6 +10,7 @@ from typing import Any, Dict, List, Optional
 from urllib.parse import quote
 
 import aiohttp
+from yarl import URL
 
 from clinic import settings
 
@@ -40,6 +41,23 @@ class RasaUnreachable(RasaApiError):
     """No connection: nothing listens there (the server isn't running), or no network."""
 
 
+# What a path segment may hold as it is (RFC 3986 pchar, besides letters, digits
+# and -._~): Rasa (Sanic) takes the id from the path without decoding it, so an
+# id such as "patient@example.org" must reach it unencoded to be the same id.
+SEGMENT_SAFE = "!$&'()*+,;=:@"
+
+
+def conversation_path(conversation_id: str, route: str) -> str:
+    """/conversations/<id>/<route>, the id one path segment whatever it holds:
+    "/", "?", "#" and "%" encoded, and "." or ".." (which quote leaves as they
+    are) dot-encoded. Sent as built (see _request): yarl would decode %2E and
+    drop dot segments."""
+    segment = quote(conversation_id, safe=SEGMENT_SAFE)
+    if segment in (".", ".."):
+        segment = segment.replace(".", "%2E")
+    return f"/conversations/{segment}/{route}"
+
+
 class RasaApi:
     def __init__(self, url: str, token: str) -> None:
         self.url = url.rstrip("/")
@@ -54,7 +72,8 @@ class RasaApi:
         timeout = aiohttp.ClientTimeout(total=seconds)
         try:
             async with aiohttp.ClientSession(timeout=timeout) as session:
-                async with session.request(method, f"{self.url}{path}", json=body,
+                async with session.request(method, URL(f"{self.url}{path}", encoded=True),
+                                           json=body,
                                            params={"token": self.token, **(params or {})}
                                            ) as response:
                     if response.status not in (200, 204):
@@ -85,14 +104,13 @@ class RasaApi:
         return (await self._request("GET", "/status"))["model_file"]
 
     async def append_events(self, conversation_id: str, events: List[Dict[str, Any]]) -> None:
-        await self._post(f"/conversations/{conversation_id}/tracker/events", events)
+        await self._post(conversation_path(conversation_id, "tracker/events"), events)
 
     async def wait_for_turn(self, conversation_id: str) -> None:
         """Return once Rasa has finished any message it is answering in this
         conversation: replacing its events with none takes the conversation's
         lock, and saves nothing (Rasa's SQL store only ever adds events)."""
-        await self._request("PUT", f"/conversations/{quote(conversation_id, safe='')}"
-                                   "/tracker/events", [])
+        await self._request("PUT", conversation_path(conversation_id, "tracker/events"), [])
 
     async def send_staff_message(self, conversation_id: str, text: str, staff_name: str) -> None:
         await self.append_events(conversation_id, [{
@@ -108,4 +126,4 @@ class RasaApi:
         await self.append_events(conversation_id, [{"event": "resume"}, *said, LISTEN])
 
     async def trigger_intent(self, conversation_id: str, intent: str) -> None:
-        await self._post(f"/conversations/{conversation_id}/trigger_intent", {"name": intent})
+        await self._post(conversation_path(conversation_id, "trigger_intent"), {"name": intent})

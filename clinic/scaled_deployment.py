@@ -25,9 +25,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from clinic import nginx_config, settings
-from clinic.local_servers import (action_server_command, free_port, rasa_server_command,
-                                  start_server, stop_server, wait_until_healthy,
-                                  web_app_command)
+from clinic.local_servers import (action_server_command, action_server_token, free_port,
+                                  rasa_server_command, start_server, stop_server,
+                                  wait_until_healthy, web_app_command)
 
 PRODUCTION_ENDPOINTS = "endpoints.production.yml"
 # Start and stop order: nginx last up and first down, so nothing routes to a
@@ -103,7 +103,8 @@ class ScaledDeployment:
 def scaled_deployment(model: Path, folder: Path, database_url: str, redis_url: str,
                       instances: int = 2, public_host: str = "127.0.0.1",
                       public_port: Optional[int] = None, api_token: Optional[str] = None,
-                      extra_env: Optional[Dict[str, str]] = None) -> ScaledDeployment:
+                      extra_env: Optional[Dict[str, str]] = None,
+                      actions_token: Optional[str] = None) -> ScaledDeployment:
     """The deployment's servers, configured and not yet started (use it in `with`).
     Servers are named rasa-1.., actions-1.., web and nginx."""
     _require_postgresql(database_url)
@@ -123,6 +124,7 @@ def scaled_deployment(model: Path, folder: Path, database_url: str, redis_url: s
         "ENDPOINTS_FILE": PRODUCTION_ENDPOINTS,
         # The Rasa instances reach the action servers through nginx.
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{ports.actions}/webhook",
+        "ACTION_SERVER_TOKEN": actions_token or action_server_token(),
         "RASA_API_TOKEN": token,
         "RASA_URL": rasa_urls[0],
         # Model promotion and rollback load the model on every instance.
@@ -202,7 +204,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         deployment = scaled_deployment(
             args.model, args.folder, database_url, os.environ.get("REDIS_URL", ""),
             args.instances, args.host, args.port,
-            api_token=os.environ.get("RASA_API_TOKEN") or None)
+            api_token=os.environ.get("RASA_API_TOKEN") or None,
+            actions_token=os.environ.get("ACTION_SERVER_TOKEN") or None)
         # Optional (RABBITMQ_URL): Rasa's event broker, in endpoints.production.yml.
         events = (f"; conversation events to RabbitMQ queue {settings.rabbitmq_queue()}"
                   if settings.rabbitmq_url() else "")

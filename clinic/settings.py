@@ -164,6 +164,36 @@ def rasa_api_token() -> str:
     return token
 
 
+# The action server (clinic/action_server.py).
+def action_server_host() -> str:
+    """The address the action server listens on: only Rasa calls it."""
+    return os.environ.get("ACTION_SERVER_HOST", "").strip() or "127.0.0.1"
+
+
+def action_server_port() -> int:
+    return _positive_number_from_env("ACTION_SERVER_PORT", 5055, kind=int)
+
+
+# secrets.token_urlsafe(32), as `make run` makes it, has 43.
+MIN_ACTION_SERVER_TOKEN_CHARS = 32
+
+
+def action_server_token() -> str:
+    """The token Rasa sends the action server on every call (endpoints.yml)."""
+    token = os.environ.get("ACTION_SERVER_TOKEN", "")
+    if len(token) < MIN_ACTION_SERVER_TOKEN_CHARS:
+        raise RuntimeError(
+            f"ACTION_SERVER_TOKEN must be set, with at least {MIN_ACTION_SERVER_TOKEN_CHARS} "
+            "characters; `make run` creates one in var/action-server-token")
+    return token
+
+
+def action_server_max_request_bytes() -> int:
+    """The largest request body the action server accepts: Rasa's call with the
+    conversation's current session and the domain."""
+    return _positive_number_from_env("ACTION_SERVER_MAX_REQUEST_BYTES", 4_000_000, kind=int)
+
+
 def web_public_url() -> str:
     """The web app's address as browsers reach it: the chat widget's script and
     styles are served from there (the embed snippet on the clinic's site)."""

@@ -1,4 +1,5 @@
-"""Contract test: the running action server answers Rasa's /webhook request format."""
+"""Contract test: the running action server answers Rasa's /webhook request format,
+sent as Rasa sends it (with the action server's token, Stack.post_webhook)."""
 from rasa.shared.core.domain import Domain
 
 from clinic.settings import PROJECT_ROOT

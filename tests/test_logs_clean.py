@@ -71,7 +71,8 @@ def test_no_phone_number_email_or_message_text_reaches_the_logs(sqlite_stack):
     assert "Encountered an exception while running action" in written
     assert "KeyError: 'opening_hours'" in written
     assert "Internal Server Error, body=[redacted]" in written
-    found = [value for value in (*PHONE_FORMS, EMAIL, stack.api_token, *WORDS)
+    found = [value for value in (*PHONE_FORMS, EMAIL, stack.api_token, stack.action_server_token,
+                                 *WORDS)
              if value.lower() in written.lower()]
     assert found == [], "patients' data in the logs: " + ", ".join(
         line for line in written.splitlines()

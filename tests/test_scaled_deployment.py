@@ -250,6 +250,17 @@ def test_only_the_patient_paths_are_reachable_through_nginx(deployment):
         assert status == 404, path
 
 
+def test_the_action_servers_refuse_calls_without_the_token_also_through_nginx(deployment):
+    """nginx's action listener passes calls on; only Rasa's, with the token, are served."""
+    servers = deployment.servers
+    call = {"next_action": "action_hand_over_to_staff", "sender_id": "attacker",
+            "tracker": {"sender_id": "attacker", "events": [], "paused": False}, "domain": {}}
+    for url in (servers.env["ACTION_ENDPOINT_URL"],
+                *(f"{server}/webhook" for server in servers.action_server_urls)):
+        assert http("POST", url, call)[0] == 401, url
+        assert http("POST", url, call, {"Authorization": "Bearer not-the-token"})[0] == 401, url
+
+
 def test_concurrent_conversations_are_answered_in_order_with_nothing_lost(deployment):
     servers = deployment.servers
     conversations = new_conversations(200, "load")

@@ -27,8 +27,8 @@ from rasa.utils.endpoints import EndpointConfig
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from clinic.local_servers import (action_server_command, free_port, http, rasa_server_command,
-                                  running)
+from clinic.local_servers import (action_server_command, action_server_token, free_port, http,
+                                  rasa_server_command, running)
 from clinic.lock_store import AtomicRedisLockStore
 from clinic.settings import PROJECT_ROOT
 from clinic.store_outage import answering_store_outages, try_again_shortly
@@ -220,6 +220,7 @@ def test_the_production_endpoints_give_rasa_our_stores(database, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/1")
     monkeypatch.setenv("ACTION_ENDPOINT_URL", "http://127.0.0.1:5055/webhook")
+    monkeypatch.setenv("ACTION_SERVER_TOKEN", action_server_token())
     endpoints = AvailableEndpoints.read_endpoints(str(PROJECT_ROOT / "endpoints.production.yml"))
     try:
         agent = asyncio.run(load_agent(endpoints=endpoints))
@@ -247,6 +248,7 @@ def test_the_real_rasa_server_asks_patients_to_try_again_while_the_database_is_d
     token = secrets.token_urlsafe(24)
     env = {"DATABASE_URL": url, "REDIS_URL": "redis://127.0.0.1:6379/1",
            "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
+           "ACTION_SERVER_TOKEN": action_server_token(),
            "RASA_URL": f"http://127.0.0.1:{rasa_port}", "RASA_API_TOKEN": token,
            "RASA_CORS_ORIGINS": "http://127.0.0.1"}
     rasa = rasa_server_command(trained_model, rasa_port, token, "http://127.0.0.1")
