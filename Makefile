@@ -47,6 +47,10 @@ export RASA_TELEMETRY_ENABLED := false
 export PYTHONDONTWRITEBYTECODE := 1
 
 INSTALLED := $(VENV)/.installed
+# var/ holds the conversations, staff password hashes and secrets: its owner's
+# only, made so (an existing one too) whatever the target; the servers `make run`
+# starts make their files (databases, journals) owner-only (umask 077).
+$(shell mkdir -p var && chmod 700 var)
 # Rasa's HTTP API (used by the web app to reach patients' chats) needs a secret
 # token: made once per machine, kept out of git, readable only by its owner.
 RASA_API_TOKEN_FILE := var/rasa-api-token
@@ -147,7 +151,7 @@ run: train widget $(RASA_API_TOKEN_FILE) ## Install, train if needed, and start 
 	@echo "  Chat in the terminal: make shell (in a second terminal)."
 	@echo "  Clinic page with the chat widget: $(WEB_PUBLIC_URL)/"
 	@echo "  Staff console: http://$(WEB_HOST):$(WEB_PORT)/staff/ (make add-staff USERNAME=... NAME='...' ROLE=admin makes an account)"
-	RASA_API_TOKEN=$$(cat $(RASA_API_TOKEN_FILE)) RASA_MODEL=$$($(PY) -m clinic.model_commands live-path) \
+	umask 077 && RASA_API_TOKEN=$$(cat $(RASA_API_TOKEN_FILE)) RASA_MODEL=$$($(PY) -m clinic.model_commands live-path) \
 		$(BIN)/honcho start -f Procfile
 
 # The scaled deployment on this machine (README, "Several Rasa instances"): its own
@@ -157,7 +161,7 @@ SCALED_PORT ?= 8080
 .PHONY: run-scaled
 run-scaled: train widget $(RASA_API_TOKEN_FILE) ## Two Rasa instances and two action servers behind nginx on PostgreSQL and Redis (nginx on SCALED_PORT, 8080)
 	@mkdir -p var
-	export DATABASE_URL='$(SCALED_DATABASE_URL)' RASA_API_TOKEN=$$(cat $(RASA_API_TOKEN_FILE)) && \
+	umask 077 && export DATABASE_URL='$(SCALED_DATABASE_URL)' RASA_API_TOKEN=$$(cat $(RASA_API_TOKEN_FILE)) && \
 	$(PY) -m clinic.scaled_deployment create-database && \
 	$(PY) -m clinic.scaled_deployment run --port $(SCALED_PORT) \
 		--model "$$($(PY) -m clinic.model_commands live-path)"
