@@ -289,6 +289,8 @@ def running_stack(model: Path, folder: Path, database_url: str,
         "WIDGET_SOCKET_URL": f"http://127.0.0.1:{rasa_port}",
         # Plain http on localhost: a Secure cookie would never be sent back.
         "STAFF_COOKIE_SECURE": "false",
+        # The folder its Rasa server loads models from: the model's.
+        "MODELS_DIR": str(model.parent),
         **(extra_env or {}),
     }
     servers_to_start = {

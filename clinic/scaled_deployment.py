@@ -134,6 +134,7 @@ def scaled_deployment(model: Path, folder: Path, database_url: str, redis_url: s
         # Patients' addresses (per-address limits) from nginx's header.
         "SANIC_REAL_IP_HEADER": "x-real-ip",
         "RASA_TELEMETRY_ENABLED": "false",
+        "MODELS_DIR": str(model.parent),
         **(extra_env or {}),
     }
     folder.mkdir(parents=True, exist_ok=True)
