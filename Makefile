@@ -157,11 +157,13 @@ run: train widget $(RASA_API_TOKEN_FILE) ## Install, train if needed, and start 
 # The scaled deployment on this machine (README, "Several Rasa instances"): its own
 # PostgreSQL database (created if missing) and the Redis at REDIS_URL.
 SCALED_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/clinic_scaled
+# Exported, not written into the recipe: a shell's command line is readable by all.
+export SCALED_DATABASE_URL
 SCALED_PORT ?= 8080
 .PHONY: run-scaled
 run-scaled: train widget $(RASA_API_TOKEN_FILE) ## Two Rasa instances and two action servers behind nginx on PostgreSQL and Redis (nginx on SCALED_PORT, 8080)
 	@mkdir -p var
-	umask 077 && export DATABASE_URL='$(SCALED_DATABASE_URL)' RASA_API_TOKEN=$$(cat $(RASA_API_TOKEN_FILE)) && \
+	umask 077 && export DATABASE_URL="$$SCALED_DATABASE_URL" RASA_API_TOKEN=$$(cat $(RASA_API_TOKEN_FILE)) && \
 	$(PY) -m clinic.scaled_deployment create-database && \
 	$(PY) -m clinic.scaled_deployment run --port $(SCALED_PORT) \
 		--model "$$($(PY) -m clinic.model_commands live-path)"

@@ -62,3 +62,15 @@ def test_make_keeps_var_the_owner_s_only(tmp_path):
     subprocess.run(["make", "-s", "help"], cwd=tmp_path, check=True, capture_output=True)
 
     assert stat.S_IMODE((tmp_path / "var").stat().st_mode) == 0o700
+
+
+def test_make_writes_no_database_password_into_a_command_line():
+    """A recipe's text is the command line of the shell that runs it (for make
+    run-scaled, as long as the servers run): settings go through the environment."""
+    url = "postgresql://clinic:pa55word-in-a-url@db.example.org/clinic"
+    for target in ("run", "run-scaled"):
+        planned = subprocess.run(
+            ["make", "-n", target, f"SCALED_DATABASE_URL={url}", f"DATABASE_URL={url}"],
+            cwd=PROJECT_ROOT, check=True, capture_output=True, text=True).stdout
+        assert "honcho" in planned or "scaled_deployment run" in planned
+        assert "pa55word" not in planned
