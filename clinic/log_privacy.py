@@ -135,6 +135,10 @@ def install(**_: Any) -> logging.Filter:
 
 
 def configure_process() -> None:
-    """Logging as the servers', in a process a server starts for itself."""
+    """Logging as the Rasa server's, in a process it starts for itself: structlog
+    too, which otherwise prints straight to standard output."""
+    from rasa.utils.log_utils import configure_structlog
+
     with CONFIG_FILE.open(encoding="utf-8") as file:
         logging.config.dictConfig(yaml.safe_load(file))
+    configure_structlog()

@@ -153,16 +153,20 @@ def test_the_exception_texts_escaped_are_where_python_keeps_them():
 
 def test_a_patient_s_message_cannot_forge_a_line_in_the_server_s_log(sqlite_stack):
     """A message starting with "/" that names no intent: Rasa warns, quoting it.
-    Written to standard error, that warning put the patient's words in the log
-    and, with a line break, a line of the attacker's making."""
+    Written to standard error (and, for a message it can't parse, by structlog
+    to standard output) from the NLU worker process, that warning put the
+    patient's words in the log and, with a line break, a line of the attacker's
+    making."""
     stack = sqlite_stack
     patient = uuid.uuid4().hex
     stack.send(patient, f"/no_such_intent my gooseberry knee\r\n{FORGED}\n{FORGED}")
     stack.send(f"{patient}\r\n{FORGED}", f"hello\n{FORGED}")
+    stack.send(patient, f"/@my flamingo knee\r\n{FORGED}")  # Rasa's structlog warns
     time.sleep(2)  # the servers' last lines
 
     written = logs(stack)
 
     assert "Failed to parse arguments in line [redacted]" in written  # the warning's path
     assert [line for line in written.splitlines() if line.startswith(FORGED)] == []
-    assert "gooseberry" not in written
+    assert "message.parsing.failed" in written
+    assert "gooseberry" not in written and "flamingo" not in written
