@@ -48,6 +48,10 @@ export RASA_TELEMETRY_ENABLED := false
 export PYTHONDONTWRITEBYTECODE := 1
 
 INSTALLED := $(VENV)/.installed
+# var/ holds the conversations, staff password hashes and secrets: its owner's
+# only, made so (an existing one too) whatever the target; the servers `make run`
+# starts make their files (databases, journals) owner-only (umask 077).
+$(shell mkdir -p var && chmod 700 var)
 # Rasa's HTTP API (used by the web app to reach patients' chats) needs a secret
 # token: made once per machine, kept out of git, readable only by its owner.
 RASA_API_TOKEN_FILE := var/rasa-api-token
@@ -151,17 +155,19 @@ run: train widget $(RASA_API_TOKEN_FILE) $(ACTION_SERVER_TOKEN_FILE) ## Install,
 	@echo "  Chat in the terminal: make shell (in a second terminal)."
 	@echo "  Clinic page with the chat widget: $(WEB_PUBLIC_URL)/"
 	@echo "  Staff console: http://$(WEB_HOST):$(WEB_PORT)/staff/ (make add-staff USERNAME=... NAME='...' ROLE=admin makes an account)"
-	$(TOKENS) RASA_MODEL=$$($(PY) -m clinic.model_commands live-path) \
+	umask 077 && $(TOKENS) RASA_MODEL=$$($(PY) -m clinic.model_commands live-path) \
 		$(BIN)/honcho start -f Procfile
 
 # The scaled deployment on this machine (README, "Several Rasa instances"): its own
 # PostgreSQL database (created if missing) and the Redis at REDIS_URL.
 SCALED_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/clinic_scaled
+# Exported, not written into the recipe: a shell's command line is readable by all.
+export SCALED_DATABASE_URL
 SCALED_PORT ?= 8080
 .PHONY: run-scaled
 run-scaled: train widget $(RASA_API_TOKEN_FILE) $(ACTION_SERVER_TOKEN_FILE) ## Two Rasa instances and two action servers behind nginx on PostgreSQL and Redis (nginx on SCALED_PORT, 8080)
 	@mkdir -p var
-	export DATABASE_URL='$(SCALED_DATABASE_URL)' $(TOKENS) && \
+	umask 077 && export DATABASE_URL="$$SCALED_DATABASE_URL" $(TOKENS) && \
 	$(PY) -m clinic.scaled_deployment create-database && \
 	$(PY) -m clinic.scaled_deployment run --port $(SCALED_PORT) \
 		--model "$$($(PY) -m clinic.model_commands live-path)"

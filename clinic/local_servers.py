@@ -56,10 +56,15 @@ def wait_until_healthy(url: str, process: subprocess.Popen, log: Path,
 
 
 def start_server(command: List[str], log: Path, env: Dict[str, str]) -> subprocess.Popen:
-    """Start a server in the project folder; its output goes to `log` (appended)."""
-    with log.open("ab") as output:
+    """Start a server in the project folder; its output goes to `log` (appended).
+    The log and the files the server makes are readable by their owner only."""
+    with open(log, "ab", opener=_owner_only) as output:
         return subprocess.Popen(command, cwd=PROJECT_ROOT, env={**os.environ, **env},
-                                stdout=output, stderr=subprocess.STDOUT)
+                                stdout=output, stderr=subprocess.STDOUT, umask=0o077)
+
+
+def _owner_only(path: str, flags: int) -> int:
+    return os.open(path, flags, 0o600)
 
 
 def stop_server(process: subprocess.Popen) -> None:
@@ -76,7 +81,8 @@ def stop_server(process: subprocess.Popen) -> None:
 def running(command: List[str], health_url: str, log: Path, env: Dict[str, str],
             timeout: float = 180) -> Iterator[subprocess.Popen]:
     """Run a server until the block ends; its output goes to `log`."""
-    log.write_bytes(b"")
+    with open(log, "wb", opener=_owner_only):
+        pass
     process = start_server(command, log, env)
     try:
         wait_until_healthy(health_url, process, log, timeout)
@@ -100,15 +106,15 @@ def action_server_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def rasa_server_command(model: Path, port: int, api_token: str, site_origin: str,
+def rasa_server_command(model: Path, port: int, site_origin: str,
                         endpoints: str = "endpoints.yml") -> List[str]:
-    """`endpoints`: endpoints.yml (SQLite, in-memory locks) or endpoints.production.yml."""
+    """`endpoints`: endpoints.yml (SQLite, in-memory locks) or endpoints.production.yml.
+    The API token is RASA_API_TOKEN in the server's environment (clinic/rasa_server.py)."""
     return [
         str(VENV_BIN / "python"), "-m", "clinic.rasa_server", "run", "--model", str(model),
         "--endpoints", endpoints, "--credentials", "credentials.yml",
         "--interface", "127.0.0.1", "--port", str(port), "--cors", site_origin,
-        # "=": a token may begin with "-", which argparse would take for an option.
-        "--enable-api", f"--auth-token={api_token}", "--logging-config-file", LOGGING_CONFIG,
+        "--enable-api", "--logging-config-file", LOGGING_CONFIG,
     ]
 
 
@@ -292,12 +298,14 @@ def running_stack(model: Path, folder: Path, database_url: str,
         "WIDGET_SOCKET_URL": f"http://127.0.0.1:{rasa_port}",
         # Plain http on localhost: a Secure cookie would never be sent back.
         "STAFF_COOKIE_SECURE": "false",
+        # The folder its Rasa server loads models from: the model's.
+        "MODELS_DIR": str(model.parent),
         **(extra_env or {}),
     }
     servers_to_start = {
         "action server": (action_server_command(action_port),
                           f"http://127.0.0.1:{action_port}/health"),
-        "Rasa server": (rasa_server_command(model, rasa_port, token, site_origin),
+        "Rasa server": (rasa_server_command(model, rasa_port, site_origin),
                         f"http://127.0.0.1:{rasa_port}/"),
         "web app": (web_app_command(web_port), f"http://127.0.0.1:{web_port}/health"),
     }
@@ -324,6 +332,6 @@ def another_rasa_server(stack: Stack, model: Path, port: int, log: Path,
     settings, for a chat widget on `site_origin` (e.g. to stop and restart under
     a connected chat); yields its URL."""
     url = f"http://127.0.0.1:{port}"
-    with running(rasa_server_command(model, port, stack.api_token, site_origin),
+    with running(rasa_server_command(model, port, site_origin),
                  f"{url}/", log, {**stack.env, "RASA_CORS_ORIGINS": site_origin}):
         yield url

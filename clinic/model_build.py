@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence
 
+from clinic import model_signing
 from clinic.model_metadata import GitState, ModelMetadata
 from clinic.settings import PROJECT_ROOT
 
@@ -91,8 +92,9 @@ def train_version(root: Path = PROJECT_ROOT, models_dir: Path = MODELS_DIR) -> P
     hashes = input_hashes(root)
     git = GitState.of(root)
     model = train(models_dir, _version_name(started_at, root), root)
-    ModelMetadata.new(model, started_at, time.monotonic() - started, fingerprint(root),
-                      hashes, git).write(model)
+    metadata = ModelMetadata.new(model, started_at, time.monotonic() - started,
+                                 fingerprint(root), hashes, git)
+    model_signing.signed(metadata, model).write(model)
     return model
 
 
@@ -103,8 +105,13 @@ def input_hashes(root: Path) -> Dict[str, str]:
 def ensure() -> Path:
     path = find_model()
     if path:
-        print(f"Model is up to date: {path}", file=sys.stderr)
-        return path
+        try:
+            model_signing.trusted_model(str(path))
+        except model_signing.UntrustedModel as problem:
+            print(f"Training again: {problem}", file=sys.stderr)
+        else:
+            print(f"Model is up to date: {path}", file=sys.stderr)
+            return path
     return train_version()
 
 

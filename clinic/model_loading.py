@@ -8,8 +8,8 @@ the new model in a worker thread while the current one keeps answering, then
 swaps it in: no message waits for the load, open conversations carry on (they
 live in the tracker store) and continue with the new model.
 
-It loads only models our training command built: a `.tar.gz` with its metadata
-file beside it, whose recorded SHA-256 the file still has (clinic/model_metadata.py).
+It loads only models our training command built and signed, from the models
+folder, unchanged since (clinic/model_signing.py).
 It needs the Rasa API token, like Rasa's own HTTP API. Rasa's own routes that load,
 unload or train a model from a path or URL (PUT and DELETE /model, /model/train,
 /model/test/*) are refused, token or not: a model file is pickled code, so only
@@ -24,7 +24,6 @@ import hmac
 import logging
 import time
 from http import HTTPStatus
-from pathlib import Path
 from typing import Any, Awaitable, Callable, Optional, Text
 
 from rasa.core.channels.channel import InputChannel, UserMessage
@@ -34,7 +33,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from clinic import long_lived_heap, nlu_process, settings
-from clinic.model_metadata import ModelMetadata, file_sha256
+from clinic.model_signing import UntrustedModel, trusted_model
 
 logger = logging.getLogger(__name__)
 
@@ -42,25 +41,6 @@ logger = logging.getLogger(__name__)
 # Rasa's routes (rasa/server.py) that take a model from a path or URL, or unload it.
 RASA_MODEL_ROUTES = {("PUT", "/model"), ("DELETE", "/model"), ("POST", "/model/train"),
                      ("POST", "/model/test/stories"), ("POST", "/model/test/intents")}
-
-
-class UntrustedModel(ValueError):
-    """Not a model our training command built, or changed since."""
-
-
-def trusted_model(model_file: Any) -> Path:
-    """The model file, if our training command built it and it is unchanged."""
-    if not isinstance(model_file, str) or not model_file.endswith(".tar.gz"):
-        raise UntrustedModel("model_file must be the path of a trained model (.tar.gz)")
-    model = Path(model_file)
-    if not model.is_file():
-        raise UntrustedModel(f"no model file {model.name}")
-    metadata = ModelMetadata.read(model)
-    if metadata is None or not metadata.model_sha256:
-        raise UntrustedModel(f"{model.name} has no record of its hash: train it with `make train`")
-    if not hmac.compare_digest(file_sha256(model), metadata.model_sha256):
-        raise UntrustedModel(f"{model.name} has changed since it was trained")
-    return model
 
 
 def _authorised(request: Request) -> bool:

@@ -67,6 +67,9 @@ class ModelMetadata:
     # Of the model file as training wrote it: a running server loads only a
     # file that still has this hash (clinic/model_loading.py).
     model_sha256: str = ""
+    # HMAC of the file's name and model_sha256 with this machine's signing key
+    # (clinic/model_signing.py); empty in models trained before signing.
+    signature: str = ""
     heldout: Optional[HeldoutFigures] = field(default=None)
 
     @staticmethod

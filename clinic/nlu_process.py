@@ -44,7 +44,7 @@ from rasa.engine.storage.storage import ModelMetadata, ModelStorage
 from rasa.model import get_latest_model
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from clinic import long_lived_heap
+from clinic import log_privacy, long_lived_heap
 from clinic.graph_runner import OrderedGraphRunner
 
 logger = logging.getLogger(__name__)
@@ -103,6 +103,9 @@ def _load_dialogue_part_for_rasa(storage_path: Path, model_archive_path: Path,
 def _load(archive: Text, parent: int) -> None:
     """The worker's start: the NLU part of the model."""
     global _nlu
+    # A spawned process starts with no logging set up: what it logged, and the
+    # warnings Rasa raises quoting a message, went to standard error unredacted.
+    log_privacy.configure_process()
     _stop_when_orphaned(parent)
     with tempfile.TemporaryDirectory() as storage:
         metadata, runner = load_nlu_part(Path(storage), Path(archive), LocalModelStorage,

@@ -136,6 +136,7 @@ def scaled_deployment(model: Path, folder: Path, database_url: str, redis_url: s
         # Patients' addresses (per-address limits) from nginx's header.
         "SANIC_REAL_IP_HEADER": "x-real-ip",
         "RASA_TELEMETRY_ENABLED": "false",
+        "MODELS_DIR": str(model.parent),
         **(extra_env or {}),
     }
     folder.mkdir(parents=True, exist_ok=True)
@@ -146,7 +147,7 @@ def scaled_deployment(model: Path, folder: Path, database_url: str, redis_url: s
                                               folder / f"actions-{number}.log")
     for number, (port, url) in enumerate(zip(ports.rasa, rasa_urls), 1):
         servers[f"rasa-{number}"] = Server(
-            rasa_server_command(model, port, token, public_url, endpoints=PRODUCTION_ENDPOINTS),
+            rasa_server_command(model, port, public_url, endpoints=PRODUCTION_ENDPOINTS),
             f"{url}/", folder / f"rasa-{number}.log")
     servers["web"] = Server(web_app_command(ports.web), f"http://127.0.0.1:{ports.web}/health",
                             folder / "web.log")

@@ -156,6 +156,17 @@ def model_promotion_margin() -> float:
     return margin
 
 
+def models_dir() -> Path:
+    """The only folder a Rasa server loads models from (clinic/model_signing.py)."""
+    return _path_from_env("MODELS_DIR", "models")
+
+
+def model_signing_key_file() -> Path:
+    """The secret with which training signs each model's hash, and servers check
+    it; made by the first training on this machine, readable by its owner only."""
+    return _path_from_env("MODEL_SIGNING_KEY_FILE", "var/model-signing-key")
+
+
 def rasa_api_token() -> str:
     """The token Rasa's HTTP API is started with (`rasa run --auth-token`)."""
     token = os.environ.get("RASA_API_TOKEN", "")

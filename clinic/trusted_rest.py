@@ -8,6 +8,12 @@ conversation whose id they know. Patients' browsers use the chat widget
 addresses in REST_TRUSTED_ADDRESSES (by default this machine: tests, `curl`,
 integrations running beside the server) and refuses everyone else with 403.
 
+A browser on a trusted address may be made to post to it by any web page
+(a "simple" cross-site request: text/plain, no CORS preflight). So it answers
+only JSON posts (415 otherwise, which a page can send cross-site only after a
+preflight Rasa's CORS refuses) and, when a browser says which page sent the
+request (Origin), only the clinic's own sites (RASA_CORS_ORIGINS; 403 otherwise).
+
 It also checks what Rasa's channel doesn't: the body is a JSON object with a
 text `sender` and `message` (else 400 with the reason; a NUL or a lone
 surrogate in them, which the database refuses, would stop Rasa), and a message over
@@ -21,6 +27,7 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.exceptions import InvalidUsage
+from sanic.headers import parse_content_header
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
@@ -66,6 +73,7 @@ class TrustedRestInput(RestInput):
         trusted = [ipaddress.ip_network(address, strict=False)
                    for address in settings.rest_trusted_addresses()]
         max_chars = settings.patient_max_message_chars()
+        site_origins = settings.patient_site_origins()
 
         @blueprint.middleware("request")
         async def check(request: Request) -> Optional[HTTPResponse]:
@@ -73,8 +81,15 @@ class TrustedRestInput(RestInput):
                 logger.warning("Refused a REST channel request from %s", request.ip)
                 return response.json({"error": "This address may not use the REST channel; "
                                                "patients chat through the website."}, status=403)
+            origin = request.headers.get("origin")
+            if origin is not None and origin not in site_origins:
+                return response.json({"error": "Requests from other websites are refused."},
+                                     status=403)
             if request.method != "POST":
                 return None
+            if parse_content_header(request.content_type)[0] != "application/json":
+                return response.json({"error": "The body must be JSON, sent as "
+                                               "Content-Type: application/json."}, status=415)
             try:
                 body = request.json
             except InvalidUsage:

@@ -5,14 +5,18 @@ and socket.io with a phone number, an email address and distinctive words, a
 callback request, a handoff with a staff reply, a staff search, and an action
 that fails on the action server (which makes Rasa log the action server's
 answer, the whole conversation)."""
+import io
+import logging
+import sys
 import time
+import traceback
 import urllib.parse
 import uuid
 from pathlib import Path
 
 import pytest
 
-from clinic.log_privacy import redact
+from clinic.log_privacy import install, redact
 from clinic.patient_socket import PatientSocket
 
 PHONE = "+1 555 0177 321"
@@ -96,6 +100,74 @@ def test_no_phone_number_email_or_message_text_reaches_the_logs(sqlite_stack):
      "Connecting to 'amqp://clinic:[redacted]@rabbit:5672/' failed"),
     ("postgresql://clinic:pw@db.example.org:5432/clinic",
      "postgresql://clinic:[redacted]@db.example.org:5432/clinic"),
+    ("rasa/shared/utils/io.py:99: UserWarning: Failed to parse arguments in line '/x my\n"
+     "knee'. Expected the intent to be one of [greet] but found x my\nknee.\n  More info",
+     "rasa/shared/utils/io.py:99: UserWarning: Failed to parse arguments in line [redacted]"),
 ])
 def test_what_is_redacted_and_what_is_kept(line, kept):
     assert redact(line) == kept
+
+
+FORGED = "2026-12-07 09:00:00,000 INFO webapp.staff: Staff login succeeded for admin"
+
+
+def test_a_line_break_in_logged_text_cannot_forge_a_line(monkeypatch):
+    """Text from outside with line breaks, in a message's arguments and in a chain of
+    exceptions, stays on its record's lines; the traceback keeps its own lines."""
+    output = io.StringIO()
+    handler = logging.StreamHandler(output)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("tests.forged_lines")
+    monkeypatch.setattr(logger, "handlers", [handler])
+    monkeypatch.setattr(logger, "propagate", False)
+    factory = logging.getLogRecordFactory()
+    try:
+        install()
+        logger.warning("Refused login for %s", f"jane\r\n{FORGED}\u2028{FORGED}\x85{FORGED}")
+        try:
+            try:
+                raise KeyError(f"x\n{FORGED}")
+            except KeyError as error:
+                raise ValueError(f"bad\r\n{FORGED}") from error
+        except ValueError:
+            logger.exception("Could not handle %s", "the request")
+    finally:
+        logging.setLogRecordFactory(factory)
+        logging.captureWarnings(False)
+
+    lines = output.getvalue().splitlines()  # Python's line breaks: \u2028 and \x85 too
+    assert [line for line in lines if line.startswith(FORGED)] == []
+    assert f"jane\\r\\n{FORGED}\\u2028{FORGED}\\x85{FORGED}" in lines[0]
+    assert lines.count("Traceback (most recent call last):") == 2
+    assert f"ValueError: bad\\r\\n{FORGED}" in lines
+
+
+def test_the_exception_texts_escaped_are_where_python_keeps_them():
+    """clinic/log_privacy.py escapes TracebackException's own attributes (Python 3.10)."""
+    try:
+        raise ValueError("text")
+    except ValueError:
+        formatted = traceback.TracebackException(*sys.exc_info())
+    assert formatted._str == "text"
+    assert traceback.TracebackException(SyntaxError, SyntaxError("m"), None).msg == "m"
+
+
+def test_a_patient_s_message_cannot_forge_a_line_in_the_server_s_log(sqlite_stack):
+    """A message starting with "/" that names no intent: Rasa warns, quoting it.
+    Written to standard error (and, for a message it can't parse, by structlog
+    to standard output) from the NLU worker process, that warning put the
+    patient's words in the log and, with a line break, a line of the attacker's
+    making."""
+    stack = sqlite_stack
+    patient = uuid.uuid4().hex
+    stack.send(patient, f"/no_such_intent my gooseberry knee\r\n{FORGED}\n{FORGED}")
+    stack.send(f"{patient}\r\n{FORGED}", f"hello\n{FORGED}")
+    stack.send(patient, f"/@my flamingo knee\r\n{FORGED}")  # Rasa's structlog warns
+    time.sleep(2)  # the servers' last lines
+
+    written = logs(stack)
+
+    assert "Failed to parse arguments in line [redacted]" in written  # the warning's path
+    assert [line for line in written.splitlines() if line.startswith(FORGED)] == []
+    assert "message.parsing.failed" in written
+    assert "gooseberry" not in written and "flamingo" not in written

@@ -207,9 +207,10 @@ def test_the_server_loads_only_models_our_training_built(versions, stack, tmp_pa
     shutil.copy(good.path, unrecorded)
 
     assert http("POST", load, {"model_file": str(good.path)})[0] == 401  # no API token
-    for model, reason in [(tampered, "has changed since it was trained"),
-                          (unrecorded, "has no record of its hash"),
-                          (tmp_path / "missing.tar.gz", "no model file"),
+    # Outside the registry's models folder (tests/test_model_signing.py: inside it).
+    for model, reason in [(tampered, "is not in the models folder"),
+                          (unrecorded, "is not in the models folder"),
+                          (good.path.with_name("missing.tar.gz"), "no model file"),
                           (tmp_path, "must be the path of a trained model")]:
         status, body = http("POST", f"{load}?token={stack.api_token}", {"model_file": str(model)})
         assert (status, reason in body["error"]) == (400, True), body

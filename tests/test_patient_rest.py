@@ -1,8 +1,10 @@
 """End to end: a patient talks to the real Rasa server and action server over REST,
 and the conversation is stored in the SQLite tracker store."""
+import json
 import uuid
 
 import pytest
+import requests
 
 from clinic.local_servers import http
 
@@ -116,3 +118,43 @@ def test_a_malformed_request_is_told_what_is_wrong(rasa_server, payload, reason)
 
     assert status == 400
     assert reason in answer["error"]
+
+
+def post_rest(rasa_url, body: bytes, headers):
+    answer = requests.post(f"{rasa_url}/webhooks/rest/webhook", data=body, headers=headers,
+                           timeout=120)
+    return answer.status_code, answer.json()
+
+
+@pytest.mark.parametrize("headers, status, reason", [
+    # What a page on any website can make a browser on this machine send, without asking.
+    ({"Content-Type": "text/plain"}, 415, "Content-Type: application/json"),
+    ({"Content-Type": "text/plain", "Origin": "http://attacker.example"}, 403, "other websites"),
+    ({}, 415, "Content-Type: application/json"),
+    ({"Content-Type": "application/x-www-form-urlencoded"}, 415, "application/json"),
+    # A page may send JSON after a preflight, which CORS refuses; refused all the same.
+    ({"Content-Type": "application/json", "Origin": "http://attacker.example"}, 403,
+     "other websites"),
+    ({"Content-Type": "application/json", "Origin": "null"}, 403, "other websites"),
+])
+def test_a_cross_site_post_is_refused_and_not_stored(rasa_server, headers, status, reason):
+    """A web page's forged post through a browser on a trusted address (CSRF)."""
+    patient = new_patient()
+    body = json.dumps({"sender": patient, "message": "I need to cancel my appointment"})
+
+    answered, answer = post_rest(rasa_server.rasa_url, body.encode(), headers)
+
+    assert (answered, reason in answer["error"]) == (status, True), answer
+    assert rasa_server.stored_events(patient) == []
+
+
+def test_json_from_the_clinic_s_own_site_is_answered(rasa_server):
+    patient = new_patient()
+    site = rasa_server.env["RASA_CORS_ORIGINS"]
+    body = json.dumps({"sender": patient, "message": "hello"}).encode()
+
+    status, replies = post_rest(rasa_server.rasa_url, body, {
+        "Content-Type": "application/json; charset=utf-8", "Origin": site})
+
+    assert status == 200 and replies
+    assert rasa_server.stored_events(patient)

@@ -251,7 +251,7 @@ def test_the_real_rasa_server_asks_patients_to_try_again_while_the_database_is_d
            "ACTION_SERVER_TOKEN": action_server_token(),
            "RASA_URL": f"http://127.0.0.1:{rasa_port}", "RASA_API_TOKEN": token,
            "RASA_CORS_ORIGINS": "http://127.0.0.1"}
-    rasa = rasa_server_command(trained_model, rasa_port, token, "http://127.0.0.1")
+    rasa = rasa_server_command(trained_model, rasa_port, "http://127.0.0.1")
     rasa[rasa.index("endpoints.yml")] = "endpoints.production.yml"
     sender = f"patient-{secrets.token_hex(8)}"
 

@@ -1,0 +1,100 @@
+"""Which model files a Rasa server may load. A model is pickled code: only one
+our training built, in the models folder (MODELS_DIR), unchanged since.
+
+Training records each model's SHA-256 in its metadata file beside it
+(clinic/model_metadata.py) with an HMAC-SHA256 of the file's name and hash,
+keyed with a secret only this machine's owner reads (MODEL_SIGNING_KEY_FILE,
+made by the first training). Whoever can write a model file and its metadata,
+but not read the key, can't make one the server loads, nor pass one model off
+under another's name. Models trained before signing are refused: retrain them.
+"""
+import hmac
+import hashlib
+import os
+import secrets
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from clinic import settings
+from clinic.model_metadata import ModelMetadata, file_sha256
+
+
+class UntrustedModel(ValueError):
+    """Not a model our training command built and signed, or changed since."""
+
+
+def signing_key(create: bool = False) -> bytes:
+    """The key in MODEL_SIGNING_KEY_FILE; `create`: make it if there is none."""
+    path = settings.model_signing_key_file()
+    if create and not path.exists():
+        _create_key(path)
+    try:
+        if path.stat().st_mode & 0o077:
+            raise UntrustedModel(f"the model signing key {path} is readable by others: "
+                                 f"`chmod 600 {path}`")
+        key = path.read_bytes().strip()
+    except FileNotFoundError:
+        raise UntrustedModel(f"there is no model signing key ({path}): "
+                             "train a model with `make train`") from None
+    if not key:
+        raise UntrustedModel(f"the model signing key {path} is empty")
+    return key
+
+
+def _create_key(path: Path) -> None:
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # Written whole under another name, then linked: a reader never sees half a
+    # key, and of two trainings making it at once, one key wins.
+    draft = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_hex(32) + "\n")
+        os.link(draft, path)
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink()
+
+
+def _signature(key: bytes, file_name: str, sha256: str) -> str:
+    return hmac.new(key, f"{file_name}\0{sha256}".encode(), hashlib.sha256).hexdigest()
+
+
+def signed(metadata: ModelMetadata, model: Path) -> ModelMetadata:
+    """The metadata of a model training just wrote, with its hash signed."""
+    return replace(metadata, signature=_signature(signing_key(create=True), model.name,
+                                                  metadata.model_sha256))
+
+
+def trusted_model(model_file: Any) -> Path:
+    """The model file's resolved path, if it is in the models folder and our
+    training signed its hash, which it still has; else UntrustedModel."""
+    if not isinstance(model_file, str) or not model_file.endswith(".tar.gz"):
+        raise UntrustedModel("model_file must be the path of a trained model (.tar.gz)")
+    # Resolved: no "..", and a symbolic link counts where it points.
+    model = Path(model_file).resolve()
+    folder = settings.models_dir().resolve()
+    if model.parent != folder:
+        raise UntrustedModel(f"{Path(model_file).name} is not in the models folder "
+                             f"{folder}: only models trained there are loaded")
+    if not model.is_file():
+        raise UntrustedModel(f"no model file {model.name}")
+    try:
+        metadata = ModelMetadata.read(model)
+    except (ValueError, TypeError, KeyError):  # not our JSON
+        metadata = None
+    if metadata is None or not metadata.model_sha256:
+        raise UntrustedModel(f"{model.name} has no record of its hash: "
+                             "train it with `make train`")
+    if not metadata.signature:
+        raise UntrustedModel(f"{model.name} was trained before models were signed: "
+                             "retrain it with `make train`")
+    expected = _signature(signing_key(), model.name, metadata.model_sha256)
+    if not hmac.compare_digest(expected, metadata.signature):
+        raise UntrustedModel(f"{model.name}'s record is not signed by this machine's "
+                             "training: retrain it with `make train`")
+    if not hmac.compare_digest(file_sha256(model), metadata.model_sha256):
+        raise UntrustedModel(f"{model.name} has changed since it was trained")
+    return model
