@@ -126,11 +126,12 @@ class PatientSocketIOInput(SocketIOInput):
             asked = data if isinstance(data, dict) else {}
             resumed = tokens.resumed(asked.get("session_id"), asked.get("token"))
             conversation_id = resumed or tokens.new_conversation()
+            # Rasa's own handler, replaced here, doesn't await these coroutines.
             async with sio.session(sid, namespace=namespace) as session:
                 if session.get("conversation_id"):
-                    sio.leave_room(sid, session["conversation_id"], namespace=namespace)
+                    await sio.leave_room(sid, session["conversation_id"], namespace=namespace)
                 session["conversation_id"] = conversation_id
-            sio.enter_room(sid, conversation_id, namespace=namespace)
+            await sio.enter_room(sid, conversation_id, namespace=namespace)
             await sio.emit("session_confirm", {"session_id": conversation_id,
                                                "token": tokens.token(conversation_id)},
                            room=sid, namespace=namespace)
