@@ -156,7 +156,8 @@ run: train widget $(RASA_API_TOKEN_FILE) ## Install, train if needed, and start 
 		$(BIN)/honcho start -f Procfile
 
 # The scaled deployment on this machine (README, "Several Rasa instances"): its own
-# PostgreSQL database (created if missing) and the Redis at REDIS_URL.
+# PostgreSQL database (created if missing) and a Redis of its own, with the password in
+# var/redis-password (clinic/redis_server.py; Debian's redis-server).
 SCALED_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/clinic_scaled
 SCALED_PORT ?= 8080
 .PHONY: run-scaled
