@@ -15,7 +15,8 @@ Rasa's own socket.io channel, with what a clinic's website needs on top:
   the session_id a message carries is ignored, and so is its metadata;
 - a message too long, or too many per conversation or per IP address, gets a
   polite answer instead of being passed on (clinic/patient_limits.py); the
-  socket.io packets and the server's HTTP requests are bounded in size;
+  socket.io packets and the server's HTTP requests are bounded in size, and
+  binary packets are refused (clinic/engineio_fixes.py);
 - with several Rasa instances, a message reaches the patient's socket on
   whichever instance holds it (clinic/socket_manager.py).
 Rasa's JWT option for socket.io is not supported.
