@@ -15,7 +15,10 @@ import requests
 
 from clinic.patient_socket import PatientSocket
 
-HEADER = '51-999999-["user_uttered",{"_placeholder":true,"num":0}]'
+# An engine.io message (4) carrying a socket.io binary event (5) that announces
+# 999,999 attachments; each attachment is an engine.io binary message, "b" and
+# base64 in the polling transport.
+HEADER = '45999999-["user_uttered",{"_placeholder":true,"num":0}]'
 ATTACHMENT_BYTES = 60_000  # 80 kB once in base64: under the socket's 100 kB limit
 ATTACHMENTS = 2_500  # 150 MB
 MAX_GROWTH_MB = 50
