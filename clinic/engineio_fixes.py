@@ -1,13 +1,23 @@
-"""Two fixes to the engine.io transport under Rasa's socket.io channel
-(python-engineio 4.7.1, as Rasa's pins hold it), both found by tests/test_fuzz.py."""
+"""Changes to the engine.io transport under Rasa's socket.io channel, checked
+against python-engineio 4.15.1 and python-socketio 5.18.1 (requirements.in):
+two fixes found by tests/test_fuzz.py, and binary packets refused."""
+import logging
 from typing import Any, Optional, Text
 
 from sanic import response
+from socketio import packet
+
+logger = logging.getLogger(__name__)
+
+# A socket.io packet announcing binary attachments (the engine.io binary
+# messages that follow it) starts with its type.
+BINARY_HEADERS = (str(packet.BINARY_EVENT), str(packet.BINARY_ACK))
 
 
 def harden(eio: Any) -> None:
     _close_without_waiting(eio)
     _refuse_closed_sessions(eio)
+    _refuse_binary_packets(eio)
 
 
 def _close_without_waiting(eio: Any) -> None:
@@ -18,7 +28,7 @@ def _close_without_waiting(eio: Any) -> None:
     async def disconnect(sid: Optional[Text] = None) -> None:
         socket = eio.sockets.pop(sid, None) if sid is not None else None
         if socket is not None:
-            await socket.close(wait=False)
+            await socket.close(wait=False, reason=eio.reason.SERVER_DISCONNECT)
         elif sid is None:
             await everyone()
 
@@ -39,3 +49,20 @@ def _refuse_closed_sessions(eio: Any) -> None:
             return response.text("Invalid session", status=400)
 
     eio.handle_request = handle
+
+
+def _refuse_binary_packets(eio: Any) -> None:
+    # The chat sends JSON text only. socket.io keeps a binary packet's
+    # attachments until as many as it announced (up to 10 digits' worth) have
+    # arrived: one socket could pile up memory as long as it stays connected.
+    # A socket sending one is disconnected before socket.io sees it.
+    handle_message = eio.handlers["message"]
+
+    async def handle(sid: Text, data: Any) -> Any:
+        if isinstance(data, bytes) or data.startswith(BINARY_HEADERS):
+            logger.warning("Disconnected a chat socket that sent a binary packet")
+            await eio.disconnect(sid)
+            return None
+        return await handle_message(sid, data)
+
+    eio.on("message", handle)

@@ -15,7 +15,8 @@ Rasa's own socket.io channel, with what a clinic's website needs on top:
   the session_id a message carries is ignored, and so is its metadata;
 - a message too long, or too many per conversation or per IP address, gets a
   polite answer instead of being passed on (clinic/patient_limits.py); the
-  socket.io packets and the server's HTTP requests are bounded in size;
+  socket.io packets and the server's HTTP requests are bounded in size, and
+  binary packets are refused (clinic/engineio_fixes.py);
 - with several Rasa instances, a message reaches the patient's socket on
   whichever instance holds it (clinic/socket_manager.py).
 Rasa's JWT option for socket.io is not supported.
@@ -126,11 +127,12 @@ class PatientSocketIOInput(SocketIOInput):
             asked = data if isinstance(data, dict) else {}
             resumed = tokens.resumed(asked.get("session_id"), asked.get("token"))
             conversation_id = resumed or tokens.new_conversation()
+            # Rasa's own handler, replaced here, doesn't await these coroutines.
             async with sio.session(sid, namespace=namespace) as session:
                 if session.get("conversation_id"):
-                    sio.leave_room(sid, session["conversation_id"], namespace=namespace)
+                    await sio.leave_room(sid, session["conversation_id"], namespace=namespace)
                 session["conversation_id"] = conversation_id
-            sio.enter_room(sid, conversation_id, namespace=namespace)
+            await sio.enter_room(sid, conversation_id, namespace=namespace)
             await sio.emit("session_confirm", {"session_id": conversation_id,
                                                "token": tokens.token(conversation_id)},
                            room=sid, namespace=namespace)

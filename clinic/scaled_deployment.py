@@ -1,7 +1,8 @@
 """The scaled deployment on one machine: several Rasa instances on
 endpoints.production.yml (PostgreSQL tracker store, Redis lock store) and
 several action servers behind nginx, with the web app, against the machine's
-PostgreSQL and Redis.
+PostgreSQL and a Redis given by URL: `make run-scaled` starts one of its own,
+with a password (clinic/redis_server.py).
 
 `make run-scaled` runs it until Ctrl-C. The tests (tests/test_scaled_deployment.py)
 and the load benchmark start it once, and stop, kill and restart its servers.
@@ -28,6 +29,7 @@ from clinic import nginx_config, settings
 from clinic.local_servers import (action_server_command, action_server_token, free_port,
                                   rasa_server_command, start_server, stop_server,
                                   wait_until_healthy, web_app_command)
+from clinic.redis_server import RedisMissing, redis_binary, running_redis
 
 PRODUCTION_ENDPOINTS = "endpoints.production.yml"
 # Start and stop order: nginx last up and first down, so nothing routes to a
@@ -195,29 +197,40 @@ def main(argv: Optional[List[str]] = None) -> int:
     run.add_argument("--instances", type=int, default=2,
                      help="Rasa instances, and as many action servers")
     run.add_argument("--folder", type=Path, default=Path("var/scaled"),
-                     help="logs and nginx's prefix")
+                     help="logs, nginx's prefix and Redis's config")
+    run.add_argument("--redis-password-file", type=Path, default=Path("var/redis-password"),
+                     help="its Redis's password (made if missing, readable by its owner only)")
     args = parser.parse_args(argv)
     database_url = os.environ.get("DATABASE_URL", "")
     try:
         if args.command == "create-database":
             ensure_database(database_url)
             return 0
-        deployment = scaled_deployment(
-            args.model, args.folder, database_url, os.environ.get("REDIS_URL", ""),
-            args.instances, args.host, args.port,
-            api_token=os.environ.get("RASA_API_TOKEN") or None,
-            actions_token=os.environ.get("ACTION_SERVER_TOKEN") or None)
+        # Checked before anything starts.
+        _require_postgresql(database_url)
+        nginx_config.nginx_binary()
+        redis_binary()
         # Optional (RABBITMQ_URL): Rasa's event broker, in endpoints.production.yml.
         events = (f"; conversation events to RabbitMQ queue {settings.rabbitmq_queue()}"
                   if settings.rabbitmq_url() else "")
-    except (ValueError, ArgumentError, nginx_config.NginxMissing) as error:
+    except (ValueError, ArgumentError, nginx_config.NginxMissing, RedisMissing) as error:
         print(error, file=sys.stderr)
         return 2
     except OperationalError as error:
         print(f"PostgreSQL can't be reached: {str(error.orig or error).strip()}", file=sys.stderr)
         return 2
-    print(f"Starting {args.instances} Rasa instances, {args.instances} action servers, the "
-          f"web app and nginx{events}; logs in {args.folder}/ (a minute or two).", flush=True)
+    print(f"Starting Redis, {args.instances} Rasa instances, {args.instances} action servers, "
+          f"the web app and nginx{events}; logs in {args.folder}/ (a minute or two).", flush=True)
+    args.folder.mkdir(parents=True, exist_ok=True)
+    with running_redis(args.folder, args.redis_password_file) as own_redis:
+        deployment = scaled_deployment(
+            args.model, args.folder, database_url, own_redis.url(), args.instances, args.host,
+            args.port, api_token=os.environ.get("RASA_API_TOKEN") or None,
+            actions_token=os.environ.get("ACTION_SERVER_TOKEN") or None)
+        return _run(deployment, args.folder)
+
+
+def _run(deployment: ScaledDeployment, folder: Path) -> int:
     with deployment:
         print(f"Up. Clinic page and chat: {deployment.public_url}/ ; staff console: "
               f"{deployment.public_url}/staff/ . Rasa instances (REST and API, this machine "
@@ -229,7 +242,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             return 0
         stopped = [name for name, server in deployment.servers.items() if not server.is_running]
         print(f"Stopped by itself: {', '.join(stopped)}; stopping the rest "
-              f"(see {args.folder}/).", file=sys.stderr)
+              f"(see {folder}/).", file=sys.stderr)
         return 1
 
 

@@ -8,7 +8,7 @@ memory per process after an hour-equivalent soak.
 
 For each configuration it starts the servers (clinic/local_servers.py,
 clinic/scaled_deployment.py; the scaled one on a new PostgreSQL database,
-dropped afterwards, and REDIS_URL or redis://127.0.0.1:6379/1), then at each
+dropped afterwards, and a password-protected Redis of its own), then at each
 level of concurrency runs that many conversations at once, each sending the
 next patient question as soon as the last is answered, over the REST channel,
 ten questions a conversation (one per topic) and then a new conversation
@@ -48,6 +48,7 @@ from sqlalchemy.engine import make_url
 
 from clinic import model_build
 from clinic.local_servers import running_stack
+from clinic.redis_server import running_redis
 from clinic.scaled_deployment import ensure_database, scaled_deployment
 from evaluation.benchmark import percentile, resident_memory_mb
 from evaluation.patient_questions import QUESTIONS
@@ -166,9 +167,11 @@ def main() -> int:
                     "one Rasa instance, SQLite, in-memory lock", [stack.rasa_url],
                     lambda: {name: p.pid for name, p in stack.processes.items()}, *measure_args)
         if args.only in (None, "scaled"):
-            redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/1")
-            with new_postgres_database() as database_url, scaled_deployment(
-                    model, Path(folder) / "scaled", database_url, redis_url) as deployment:
+            scaled = Path(folder) / "scaled"
+            scaled.mkdir()
+            with new_postgres_database() as database_url, \
+                    running_redis(scaled, scaled / "redis-password") as own_redis, \
+                    scaled_deployment(model, scaled, database_url, own_redis.url()) as deployment:
                 results["scaled"] = measure(
                     "two Rasa instances behind nginx, PostgreSQL, Redis", deployment.rasa_urls,
                     lambda: {name: s.process.pid for name, s in deployment.servers.items()},

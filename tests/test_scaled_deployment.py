@@ -1,8 +1,9 @@
 """The scaled deployment (clinic/scaled_deployment.py, `make run-scaled`) against
 the machine's real PostgreSQL, Redis and nginx: two Rasa instances on
 endpoints.production.yml and two action servers behind nginx, started once for
-the module on the current model, on a fresh PostgreSQL database. Redis is
-reached through a proxy the tests can cut (tests/tcp_proxy.py).
+the module on the current model, on a fresh PostgreSQL database and its own
+password-protected Redis (clinic/redis_server.py), which the servers reach
+through a proxy the tests can cut (tests/tcp_proxy.py).
 
 Load goes to the Rasa instances' REST channels directly (allowed from this
 machine), each message to a randomly chosen instance; trackers are read back
@@ -10,6 +11,7 @@ from PostgreSQL. The instance-failure test kills an instance, so it runs last.
 """
 import asyncio
 import json
+import pickle
 import random
 import signal
 import subprocess
@@ -31,13 +33,14 @@ from clinic.lock_store import KEY_PREFIX
 from clinic.local_servers import http
 from clinic.patient_socket import PatientSocket
 from clinic.rasa_api import RasaApi
+from clinic.redis_server import (HOST as REDIS_HOST, OwnRedis, RedisMissing, redis_binary,
+                                  running_redis)
 from clinic.scaled_deployment import ScaledDeployment, scaled_deployment
+from clinic.socket_manager import channel_name
 from clinic.store_outage import try_again_shortly
 from evaluation.patient_questions import QUESTIONS
 from tests.services import fresh_postgres_database, unavailable
 
-REDIS = ("127.0.0.1", 6379)
-REDIS_DB = 1
 SEED = 20261126
 APOLOGY = "Sorry, I can't look that up right now because of a technical problem."
 
@@ -59,9 +62,9 @@ with CuttableProxy(sys.argv[1], int(sys.argv[2])) as proxy:
 class RedisProxy:
     """Redis behind a proxy that cut() takes away and restore() brings back."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-c", PROXY_PROCESS, *map(str, REDIS)],
+            [sys.executable, "-c", PROXY_PROCESS, REDIS_HOST, str(port)],
             cwd=Path(__file__).resolve().parent.parent, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         self.port = int(self.process.stdout.readline())
 
@@ -84,6 +87,7 @@ class RedisProxy:
 @dataclass
 class Deployment:
     servers: ScaledDeployment
+    redis: OwnRedis
     redis_proxy: RedisProxy
 
 
@@ -94,17 +98,18 @@ def deployment(trained_model: Path, tmp_path_factory) -> Iterator[Deployment]:
     except nginx_config.NginxMissing as missing:
         unavailable("nginx", str(missing))
     try:
-        redis.Redis(*REDIS, socket_connect_timeout=2).ping()
-    except redis.RedisError as error:
-        unavailable(f"Redis at {REDIS[0]}:{REDIS[1]}", str(error))
-    with fresh_postgres_database() as database_url:
-        proxy = RedisProxy()
+        redis_binary()
+    except RedisMissing as missing:
+        unavailable("redis-server", str(missing))
+    folder = tmp_path_factory.mktemp("scaled")
+    with fresh_postgres_database() as database_url, \
+            running_redis(folder, folder / "redis-password") as own_redis:
+        proxy = RedisProxy(own_redis.port)
         try:
-            servers = scaled_deployment(
-                trained_model, tmp_path_factory.mktemp("scaled"), database_url,
-                f"redis://127.0.0.1:{proxy.port}/{REDIS_DB}")
+            servers = scaled_deployment(trained_model, folder, database_url,
+                                        own_redis.url(port=proxy.port))
             with servers:
-                yield Deployment(servers, proxy)
+                yield Deployment(servers, own_redis, proxy)
         finally:
             proxy.close()
 
@@ -261,6 +266,54 @@ def test_the_action_servers_refuse_calls_without_the_token_also_through_nginx(de
         assert http("POST", url, call, {"Authorization": "Bearer not-the-token"})[0] == 401, url
 
 
+def test_its_redis_refuses_whoever_lacks_the_password(deployment):
+    servers, own = deployment.servers, deployment.redis
+    assert own.password in servers.redis_url
+    for url in (f"redis://{REDIS_HOST}:{own.port}/1", f"redis://:guess@{REDIS_HOST}:{own.port}/1"):
+        with redis.Redis.from_url(url) as client:
+            with pytest.raises((redis.AuthenticationError, redis.ResponseError)):
+                client.publish(channel_name(servers.api_token), "{}")
+
+
+class OpensAFile:
+    """Unpickling it creates the file: evidence that code from Redis ran."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __reduce__(self):
+        return open, (str(self.path), "w")
+
+
+def test_a_pickle_published_on_the_chat_channel_runs_no_code(deployment, tmp_path):
+    """python-socketio 5.9 unpickled what came on the channel (CVE-2025-61765):
+    whoever could publish ran code in every Rasa instance."""
+    servers = deployment.servers
+    evidence = tmp_path / "unpickled"
+    # Each instance listens to the channel from its first socket on.
+    patients = [PatientSocket(url) for url in servers.rasa_urls]
+    try:
+        with redis.Redis.from_url(deployment.redis.url()) as client:
+            channel = channel_name(servers.api_token)
+            client.publish(channel, pickle.dumps({"method": "emit", "x": OpensAFile(evidence)}))
+            # Then a message each instance delivers: the pickle was read before it.
+            for patient in patients:
+                client.publish(channel, json.dumps({
+                    "method": "emit", "event": "bot_uttered", "binary": False,
+                    "data": [{"text": "after the pickle", "metadata": {}}], "namespace": "/",
+                    "room": patient.session_id, "skip_sid": None, "callback": None,
+                    "host_id": "a test"}))
+        for patient in patients:
+            assert patient.wait_for("after the pickle", timeout=30)
+        assert not evidence.exists()
+        # Both instances still answer.
+        for patient in patients:
+            patient.say("What is prolotherapy?")
+            assert patient.next_message(timeout=120)["text"]
+    finally:
+        for patient in patients:
+            patient.close()
+
 def test_concurrent_conversations_are_answered_in_order_with_nothing_lost(deployment):
     servers = deployment.servers
     conversations = new_conversations(200, "load")
@@ -382,7 +435,7 @@ def test_killing_an_instance_under_load_loses_no_acknowledged_message(deployment
     dead_url, survivor_url = servers.rasa_urls
     conversations = new_conversations(40, "failover")
     stuck = f"stuck-{uuid.uuid4().hex}"
-    locks = redis.Redis(*REDIS, db=REDIS_DB)
+    locks = redis.Redis.from_url(deployment.redis.url())
     recovery: Dict[str, object] = {}
 
     async def kill_when_a_third_is_answered() -> None:
