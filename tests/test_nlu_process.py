@@ -16,7 +16,8 @@ from rasa.core.agent import Agent, load_agent
 from rasa.core.channels.channel import UserMessage
 from rasa.core.processor import MessageProcessor
 
-from clinic import nlu_process
+from clinic import nlu_process, settings
+from clinic.message_tokens import first_tokens
 from clinic.settings import PROJECT_ROOT
 
 QUESTIONS = ["What is prolotherapy?", "how long does it take and does it hurt?",
@@ -152,9 +153,11 @@ def test_an_emergency_does_not_wait_for_the_worker(agent: Agent) -> None:
 
 
 def test_a_message_is_read_up_to_its_token_limit_and_kept_whole(agent: Agent) -> None:
-    question = "how long does a session take?"
-    text = question + " " + "痛😀" * 900
-    parse_data = asyncio.run(nlu_process.parse_message(
-        agent.processor, UserMessage(text, sender_id="patient")))
-    assert parse_data["intent"]["name"] == "ask_duration"
-    assert parse_data["text"] == text
+    text = "how long does a session take? " + "痛😀" * 900
+    first = first_tokens(text, settings.nlu_max_tokens())
+    whole, read = (asyncio.run(nlu_process.parse_message(
+        agent.processor, UserMessage(t, sender_id="patient"))) for t in (text, first))
+    assert len(first) < len(text)
+    assert whole["intent"]["name"] == read["intent"]["name"] == "ask_duration"
+    assert whole["intent"]["confidence"] == pytest.approx(read["intent"]["confidence"])
+    assert whole["text"] == text
