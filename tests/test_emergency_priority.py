@@ -2,8 +2,10 @@
 clinic/patient_limits.py): against the real Rasa server, action server and
 database. Each test's patients connect from loopback addresses of their own
 (127.0.0.x), so that the per-address limits are theirs alone."""
+import json
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import List
 
 from clinic import settings
 from clinic.patient_limits import PLEASE_WAIT, TOO_FAST
@@ -64,16 +66,25 @@ def test_a_long_message_is_understood_from_its_beginning(rasa_server):
     assert "15 to 30 minutes" in answer["text"]
 
 
+def say_at_once(patient: PatientSocket, texts: List[str]) -> None:
+    """The messages in one engine.io request: they reach the server together, so
+    none is answered before the last one arrives."""
+    packets = ["42" + json.dumps(["user_uttered", {"message": text}]) for text in texts]
+    answer = patient.client.eio.http.post(
+        f"{patient.client.connection_url}/socket.io/",
+        params={"EIO": "4", "transport": "polling", "sid": patient.client.eio.sid},
+        data="\x1e".join(packets).encode(), timeout=120)
+    assert answer.status_code == 200, answer.text
+
+
 def test_an_address_with_many_messages_waiting_is_asked_to_wait_but_not_in_an_emergency(
         rasa_server):
     in_flight = settings.patient_messages_in_flight_per_ip()
+    waiting = [heavy_message(number, 500) for number in range(in_flight)]
     patient = PatientSocket(rasa_server.rasa_url, from_address="127.0.0.4")
     try:
         # One conversation's messages are answered one after another: they wait.
-        for number in range(in_flight):
-            patient.say(heavy_message(number))
-        patient.say("how much does it cost?")
-        patient.say(EMERGENCY)
+        say_at_once(patient, waiting + ["how much does it cost?", EMERGENCY])
 
         refusal = patient.wait_for("Please wait for my answer", timeout=300)
         guidance = patient.wait_for(GUIDANCE, timeout=300)
@@ -82,8 +93,7 @@ def test_an_address_with_many_messages_waiting_is_asked_to_wait_but_not_in_an_em
     assert refusal["text"] == PLEASE_WAIT
     assert "call your local emergency number" in refusal["text"]
     assert guidance["text"].startswith(GUIDANCE)
-    stored = user_texts(rasa_server, patient.session_id, in_flight + 1)
-    assert stored == [heavy_message(number) for number in range(in_flight)] + [EMERGENCY]
+    assert user_texts(rasa_server, patient.session_id, in_flight + 1) == waiting + [EMERGENCY]
 
 
 def test_an_emergency_over_the_rate_limit_gets_the_emergency_guidance(limited_rasa_server):
