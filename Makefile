@@ -64,7 +64,7 @@ WIDGET_INSTALLED := widget/node_modules/.installed
 WIDGET_BUILT := webapp/static/widget/widget.js
 
 .PHONY: help install lock validate train widget run add-staff shell test test-conversations test-understanding \
-	test-widget test-pytest evaluate compare-baselines benchmark benchmark-handoff benchmark-content benchmark-console benchmark-login benchmark-load clean \
+	test-widget test-pytest evaluate compare-baselines benchmark benchmark-handoff benchmark-content benchmark-console benchmark-login benchmark-load benchmark-emergency clean \
 	export-annotations retention patient-export patient-delete
 
 help: ## List the targets
@@ -239,6 +239,9 @@ benchmark-content: train ## Time from a sentence edited to its answer live, and 
 
 benchmark-load: train ## Latency p50/p95/p99 and throughput at 1/10/50 concurrent conversations: one instance on SQLite, two behind nginx on PostgreSQL + Redis; memory after a soak
 	$(PY) -m evaluation.load_benchmark
+
+benchmark-emergency: train ## Emergency reply p50/p95/max while 50 heavy (CJK/emoji) messages from other patients are in flight
+	$(PY) -m evaluation.emergency_benchmark
 
 benchmark-console: install ## Staff console with 10,000 conversations: indexing time, p50/p95 of list, search, transcript and analytics pages
 	$(PY) -m evaluation.console_benchmark

@@ -21,7 +21,15 @@ switch keeps the old processor and its worker answering until the new pair is
 ready; the old worker stops soon after (clinic/model_loading.py). A worker that
 dies is started again and the message read by the new one; a worker whose Rasa
 server dies stops by itself. With an HTTP interpreter (NLU on another server,
-Rasa's `nlu` endpoint) there is no worker and Rasa's own code reads messages."""
+Rasa's `nlu` endpoint) there is no worker and Rasa's own code reads messages.
+
+Every message waits in the worker's queue, so an emergency must not go there:
+a message with a red flag is read at once, here, by RedFlagClassifier alone
+(a regular expression search), with the result the whole pipeline ends with
+(report_emergency, confidence 1, the red flag's name), but no entities. The
+worker reads only a message's first NLU_MAX_TOKENS tokens
+(clinic/message_tokens.py): 2,000 characters of CJK or emoji would otherwise
+hold everyone behind them for half a second."""
 import asyncio
 import logging
 import multiprocessing
@@ -37,15 +45,20 @@ from typing import Any, Callable, Dict, Optional, Text, Tuple, Type
 from rasa.core.channels.channel import UserMessage
 from rasa.core.processor import MessageProcessor
 from rasa.engine import loader
+from rasa.engine.constants import PLACEHOLDER_MESSAGE
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.runner.interface import GraphRunner
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.storage import ModelMetadata, ModelStorage
+from rasa.graph_components.converters.nlu_message_converter import NLUMessageConverter
 from rasa.model import get_latest_model
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, TEXT
 
-from clinic import log_privacy, long_lived_heap
+from clinic import log_privacy, long_lived_heap, settings
 from clinic.graph_runner import OrderedGraphRunner
+from clinic.message_tokens import first_tokens
+from clinic.red_flags import EMERGENCY_INTENT, RedFlagClassifier, RedFlags
 
 logger = logging.getLogger(__name__)
 
@@ -139,13 +152,37 @@ class NLUWorker:
         """Raises BrokenProcessPool if the model could not be loaded."""
         self._loaded.result()
 
-    async def parse(self, message: UserMessage, only_output_properties: bool) -> Dict[Text, Any]:
+    async def parse(self, text: Text, message: UserMessage,
+                    only_output_properties: bool) -> Dict[Text, Any]:
+        """`message` read as if its text were `text`."""
         return await asyncio.wrap_future(self._pool.submit(
-            _parse, message.text, message.message_id, message.metadata, only_output_properties))
+            _parse, text, message.message_id, message.metadata, only_output_properties))
 
     def stop(self) -> None:
         """The process ends once the messages already given to it are read."""
         self._pool.shutdown(wait=False)
+
+
+class RedFlagGraph:
+    """The NLU graph cut down to its last node, RedFlagClassifier."""
+    target = "red flags"
+
+    def __init__(self) -> None:
+        self._classifier = RedFlagClassifier(RedFlags.load(settings.red_flags_file()))
+
+    def run(self, inputs: Dict[Text, Any], targets: Any) -> Dict[Text, Any]:
+        messages = NLUMessageConverter().convert_user_message(inputs[PLACEHOLDER_MESSAGE])
+        return {self.target: self._classifier.process(messages)}
+
+    def emergency(self, message: UserMessage,
+                  only_output_properties: bool) -> Optional[Dict[Text, Any]]:
+        """The parse data of a message with a red flag (made by Rasa's own
+        `_parse_message_with_graph`); None for any other message."""
+        graph = SimpleNamespace(graph_runner=self,
+                                model_metadata=SimpleNamespace(nlu_target=self.target))
+        parse_data = MessageProcessor._parse_message_with_graph(
+            graph, message, None, only_output_properties)
+        return parse_data if parse_data[INTENT][INTENT_NAME_KEY] == EMERGENCY_INTENT else None
 
 
 def _model_archive(model_path: Any) -> Text:
@@ -179,6 +216,8 @@ def __init__(self: MessageProcessor, model_path: Any, *args: Any, **kwargs: Any)
         worker.stop()
         raise
     self._nlu_worker_restart = asyncio.Lock()
+    self._red_flags = RedFlagGraph()
+    self._nlu_max_tokens = settings.nlu_max_tokens()
 
 
 async def _restarted_worker(self: MessageProcessor, dead: NLUWorker) -> NLUWorker:
@@ -197,14 +236,25 @@ async def parse_message(self: MessageProcessor, message: UserMessage,
                         only_output_properties: bool = True) -> Dict[Text, Any]:
     if self.http_interpreter:
         return await rasas_parse_message(self, message, tracker, only_output_properties)
-    worker = self._nlu_worker
-    try:
-        parse_data = await worker.parse(message, only_output_properties)
-    except BrokenProcessPool:
-        worker = await _restarted_worker(self, worker)
-        parse_data = await worker.parse(message, only_output_properties)
+    parse_data = self._red_flags.emergency(message, only_output_properties)
+    if parse_data is None:
+        parse_data = await _read_in_worker(self, message, only_output_properties)
     self._update_full_retrieval_intent(parse_data)
     self._check_for_unseen_features(parse_data)
+    return parse_data
+
+
+async def _read_in_worker(self: MessageProcessor, message: UserMessage,
+                          only_output_properties: bool) -> Dict[Text, Any]:
+    text = first_tokens(message.text, self._nlu_max_tokens) if message.text else message.text
+    worker = self._nlu_worker
+    try:
+        parse_data = await worker.parse(text, message, only_output_properties)
+    except BrokenProcessPool:
+        worker = await _restarted_worker(self, worker)
+        parse_data = await worker.parse(text, message, only_output_properties)
+    if text != message.text:  # the entities' places hold in the whole text
+        parse_data[TEXT] = message.text
     return parse_data
 
 

@@ -13,10 +13,12 @@ Rasa's own socket.io channel, with what a clinic's website needs on top:
   with its id (clinic/session_tokens.py); any other session_request starts a
   new conversation. A socket speaks only for the conversation it was given:
   the session_id a message carries is ignored, and so is its metadata;
-- a message too long, or too many per conversation or per IP address, gets a
-  polite answer instead of being passed on (clinic/patient_limits.py); the
-  socket.io packets and the server's HTTP requests are bounded in size, and
-  binary packets are refused (clinic/engineio_fixes.py);
+- a message too long, too many per conversation or per IP address, or sent
+  while too many from the address wait for an answer, gets a polite answer
+  instead of being passed on (clinic/patient_limits.py), and a refused
+  emergency the emergency guidance; the socket.io packets and the server's HTTP
+  requests are bounded in size, and binary packets are refused
+  (clinic/engineio_fixes.py);
 - with several Rasa instances, a message reaches the patient's socket on
   whichever instance holds it (clinic/socket_manager.py).
 Rasa's JWT option for socket.io is not supported.
@@ -31,7 +33,7 @@ from sanic import Blueprint, Sanic
 
 from clinic import engineio_fixes, settings, socket_manager
 from clinic.store_outage import answering_store_outages
-from clinic.patient_limits import UNREADABLE, PatientLimits
+from clinic.patient_limits import EMERGENCY, UNREADABLE, PatientLimits
 from clinic.session_tokens import SessionTokens
 
 logger = logging.getLogger(__name__)
@@ -43,6 +45,7 @@ MESSAGE_KEYS = {"text", "buttons", "quick_replies", "image", "attachment", "elem
                 "custom", "timestamp", "metadata", "model_id", "assistant_id", "utter_action"}
 HISTORY_LENGTH = 200  # messages shown after a reload; older ones stay stored
 STAFF = "clinic_staff"  # metadata "from" of messages staff send (clinic.rasa_api)
+EMERGENCY_RESPONSE = "utter_emergency"
 
 
 def widget_message(message: Dict[Text, Any]) -> Dict[Text, Any]:
@@ -144,23 +147,33 @@ class PatientSocketIOInput(SocketIOInput):
             session = await sio.get_session(sid, namespace=namespace)
             conversation_id = session.get("conversation_id")
             message = data.get("message") if isinstance(data, dict) else None
-            refusal = limits.refusal(message, conversation_id, session["address"]) \
+            address = session["address"]
+            refusal = limits.refusal(message, conversation_id, address, self._guidance(sid)) \
                 if conversation_id else UNREADABLE
             if refusal:
                 await sio.emit(self.bot_message_evt, {"text": refusal, "metadata": {}},
                                room=sid, namespace=namespace)
                 return
-            await on_new_message(UserMessage(message, self.get_output_channel(), conversation_id,
-                                             input_channel=self.name()))
+            with limits.in_flight.answering(address):
+                await on_new_message(UserMessage(message, self.get_output_channel(),
+                                                 conversation_id, input_channel=self.name()))
 
         return blueprint
 
-    async def _history(self, sid: Text, conversation_id: Text) -> List[Dict[Text, Any]]:
+    def _agent(self, sid: Text) -> Any:
         # The socket's HTTP request leads to Rasa's app and its loaded agent.
-        request = self.sio.get_environ(sid, namespace=self.namespace)["sanic.request"]
-        agent = request.app.ctx.agent
-        tracker = await agent.tracker_store.retrieve(conversation_id)
+        return self.sio.get_environ(sid, namespace=self.namespace)["sanic.request"].app.ctx.agent
+
+    async def _history(self, sid: Text, conversation_id: Text) -> List[Dict[Text, Any]]:
+        tracker = await self._agent(sid).tracker_store.retrieve(conversation_id)
         return history(tracker.events) if tracker else []
+
+    def _guidance(self, sid: Text) -> Text:
+        """The loaded model's emergency guidance (utter_emergency)."""
+        agent = self._agent(sid)
+        responses = agent.domain.responses.get(EMERGENCY_RESPONSE) \
+            if agent and agent.domain else None
+        return responses[0]["text"] if responses else EMERGENCY
 
 
 def limit_request_size(blueprint: Blueprint) -> None:

@@ -4,19 +4,43 @@ import time
 import uuid
 from typing import Any, Dict, List, Optional
 
+import requests
 import socketio
+from requests.adapters import HTTPAdapter
+
+
+class _FromAddress(HTTPAdapter):
+    """Connections from one local address (another "machine" on loopback)."""
+
+    def __init__(self, address: str) -> None:
+        self._address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, source_address=(self._address, 0), **kwargs)
+
+
+def _session_from(address: str) -> requests.Session:
+    session = requests.Session()
+    session.mount("http://", _FromAddress(address))
+    session.mount("https://", _FromAddress(address))
+    return session
 
 
 class PatientSocket:
     """Connects and asks for a session (to resume one: its id and token):
     `session_id` and `token` (the server's answer) and `history` (the chat so
-    far) are set once the server has confirmed it."""
+    far) are set once the server has confirmed it. `from_address`: the local
+    address to connect from (e.g. 127.0.0.2), else the system's choice."""
 
     def __init__(self, rasa_url: str, session_id: Optional[str] = None,
                  origin: Optional[str] = None, token: Optional[str] = None,
-                 headers: Optional[Dict[str, str]] = None) -> None:
+                 headers: Optional[Dict[str, str]] = None,
+                 from_address: Optional[str] = None) -> None:
         self.received: "queue.Queue[Dict[str, Any]]" = queue.Queue()
-        self.client = socketio.Client(reconnection=False)
+        self.client = socketio.Client(
+            reconnection=False,
+            http_session=_session_from(from_address) if from_address else None)
         self.client.on("bot_uttered", lambda message: self.received.put(
             {**message, "received_at": time.monotonic()}))
         confirmed: "queue.Queue[Dict[str, str]]" = queue.Queue()

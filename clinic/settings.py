@@ -324,3 +324,15 @@ def rest_trusted_addresses() -> List[str]:
 def web_max_request_bytes() -> int:
     """The largest request body the web app (staff console, clinic pages) accepts."""
     return _positive_number_from_env("WEB_MAX_REQUEST_BYTES", 1_000_000, kind=int)
+
+
+def nlu_max_tokens() -> int:
+    """How many tokens of a message the NLU pipeline reads (clinic/message_tokens.py);
+    the rest is stored, and checked for red flags, but not read."""
+    return _positive_number_from_env("NLU_MAX_TOKENS", 200, kind=int)
+
+
+def patient_messages_in_flight_per_ip() -> int:
+    """How many messages all chats from one IP address may have waiting for an
+    answer at once; emergencies are always passed on."""
+    return _positive_number_from_env("PATIENT_MESSAGES_IN_FLIGHT_PER_IP", 10, kind=int)

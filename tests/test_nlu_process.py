@@ -16,7 +16,8 @@ from rasa.core.agent import Agent, load_agent
 from rasa.core.channels.channel import UserMessage
 from rasa.core.processor import MessageProcessor
 
-from clinic import nlu_process
+from clinic import nlu_process, settings
+from clinic.message_tokens import first_tokens
 from clinic.settings import PROJECT_ROOT
 
 QUESTIONS = ["What is prolotherapy?", "how long does it take and does it hurt?",
@@ -47,6 +48,8 @@ def test_messages_read_the_same_as_with_rasas_code(agent: Agent) -> None:
         assert ours["intent"]["name"] == rasas["intent"]["name"], text
         assert ours["intent"]["confidence"] == pytest.approx(rasas["intent"]["confidence"]), text
         assert ours["entities"] == rasas["entities"], text
+        if "red_flag" in ours["intent"]:  # red flags alone read it: no other intents ranked
+            continue
         assert [i["name"] for i in ours["intent_ranking"]] == \
             [i["name"] for i in rasas["intent_ranking"]], text
 
@@ -116,3 +119,45 @@ def _running(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return state != "Z"
+
+
+EMERGENCIES = ["I have crushing chest pain", "my throat is swelling up", "help"]
+
+
+def test_an_emergency_reads_as_the_whole_pipeline_reads_it(agent: Agent) -> None:
+    async def both(text: str):
+        message = UserMessage(text, sender_id="patient", message_id="m1")
+        return (await nlu_process.parse_message(agent.processor, message),
+                await nlu_process.rasas_parse_message(agent.processor, message))
+
+    for text in EMERGENCIES:
+        ours, rasas = asyncio.run(both(text))
+        assert ours["intent"] == rasas["intent"], text
+        assert ours["intent"]["red_flag"] and ours["intent"]["confidence"] == 1.0, text
+        assert ours["intent_ranking"][0] == rasas["intent_ranking"][0], text
+        assert ours["text"] == text and ours["entities"] == [], text
+
+
+def test_an_emergency_does_not_wait_for_the_worker(agent: Agent) -> None:
+    with multiprocessing.Manager() as manager:
+        release = manager.Event()
+        busy = agent.processor._nlu_worker._pool.submit(release.wait)  # the queue's head
+        try:
+            parse_data = asyncio.run(nlu_process.parse_message(
+                agent.processor, UserMessage("crushing chest pain", sender_id="patient")))
+            assert not busy.done()
+        finally:
+            release.set()
+        busy.result()
+    assert parse_data["intent"]["name"] == "report_emergency"
+
+
+def test_a_message_is_read_up_to_its_token_limit_and_kept_whole(agent: Agent) -> None:
+    text = "how long does a session take? " + "痛😀" * 900
+    first = first_tokens(text, settings.nlu_max_tokens())
+    whole, read = (asyncio.run(nlu_process.parse_message(
+        agent.processor, UserMessage(t, sender_id="patient"))) for t in (text, first))
+    assert len(first) < len(text)
+    assert whole["intent"]["name"] == read["intent"]["name"] == "ask_duration"
+    assert whole["intent"]["confidence"] == pytest.approx(read["intent"]["confidence"])
+    assert whole["text"] == text
