@@ -16,9 +16,11 @@ Rasa's own socket.io channel, with what a clinic's website needs on top:
 - a message too long, too many per conversation or per IP address, or sent
   while too many from the address wait for an answer, gets a polite answer
   instead of being passed on (clinic/patient_limits.py), and a refused
-  emergency the emergency guidance; the socket.io packets and the server's HTTP
-  requests are bounded in size, and binary packets are refused
-  (clinic/engineio_fixes.py);
+  emergency the emergency guidance;
+- an emergency sent while the patient's earlier message is still being
+  answered gets the guidance at once, not in its turn;
+- the socket.io packets and the server's HTTP requests are bounded in size,
+  and binary packets are refused (clinic/engineio_fixes.py);
 - with several Rasa instances, a message reaches the patient's socket on
   whichever instance holds it (clinic/socket_manager.py).
 Rasa's JWT option for socket.io is not supported.
@@ -32,6 +34,7 @@ from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint, Sanic
 
 from clinic import engineio_fixes, settings, socket_manager
+from clinic.in_flight import InFlight
 from clinic.store_outage import answering_store_outages
 from clinic.patient_limits import EMERGENCY, UNREADABLE, PatientLimits
 from clinic.session_tokens import SessionTokens
@@ -105,6 +108,7 @@ class PatientSocketIOInput(SocketIOInput):
         allowed_origins = settings.patient_site_origins()
         tokens = SessionTokens.from_settings()
         limits = PatientLimits.from_settings()
+        conversations = InFlight(1)  # messages of a conversation being answered
         sio.eio.max_http_buffer_size = settings.patient_socket_max_bytes()
         engineio_fixes.harden(sio.eio)
         limit_request_size(blueprint)
@@ -154,7 +158,15 @@ class PatientSocketIOInput(SocketIOInput):
                 await sio.emit(self.bot_message_evt, {"text": refusal, "metadata": {}},
                                room=sid, namespace=namespace)
                 return
-            with limits.in_flight.answering(address):
+            # Rasa answers a conversation's messages in turn: an emergency sent
+            # while the patient's earlier message waits gets the guidance now
+            # (and again from Rasa, in its turn).
+            if conversations.full(conversation_id) and limits.red_flags.find(message):
+                await sio.emit(self.bot_message_evt,
+                               {"text": self._guidance(sid),
+                                "metadata": {"utter_action": EMERGENCY_RESPONSE}},
+                               room=sid, namespace=namespace)
+            with limits.in_flight.answering(address), conversations.answering(conversation_id):
                 await on_new_message(UserMessage(message, self.get_output_channel(),
                                                  conversation_id, input_channel=self.name()))
 

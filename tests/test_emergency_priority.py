@@ -107,3 +107,18 @@ def test_an_emergency_over_the_rate_limit_gets_the_emergency_guidance(limited_ra
     finally:
         patient.close()
     assert TOO_FAST not in answer["text"]
+
+
+def test_an_emergency_does_not_wait_for_the_patient_s_own_earlier_messages(rasa_server):
+    """Rasa answers one conversation's messages in turn, and those wait for the NLU
+    like everyone's: the guidance comes first all the same."""
+    patient = PatientSocket(rasa_server.rasa_url, from_address="127.0.0.6")
+    try:
+        say_at_once(patient, [heavy_message(number, 500) for number in range(3)] + [EMERGENCY])
+
+        first = patient.next_message(timeout=300)
+        answers = [patient.next_message(timeout=300) for _ in range(3)]
+    finally:
+        patient.close()
+    assert first["text"].startswith(GUIDANCE)
+    assert all(answer["text"] for answer in answers)  # the earlier messages still answered
