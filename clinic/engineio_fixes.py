@@ -52,17 +52,26 @@ def _refuse_closed_sessions(eio: Any) -> None:
 
 
 def _refuse_binary_packets(eio: Any) -> None:
-    # The chat sends JSON text only. socket.io keeps a binary packet's
-    # attachments until as many as it announced (up to 10 digits' worth) have
-    # arrived: one socket could pile up memory as long as it stays connected.
-    # A socket sending one is disconnected before socket.io sees it.
+    # The chat sends socket.io packets as JSON text only. socket.io keeps a
+    # binary packet's attachments until as many as it announced (up to 10
+    # digits' worth) have arrived: one socket could pile up memory as long as it
+    # stays connected. A socket sending one is disconnected before socket.io
+    # sees it, and so is one whose packet socket.io can't read (engine.io hands
+    # over `4{}` or `49` parsed, as a dict or a number): a traceback a packet
+    # would have filled the log at no cost to the sender.
     handle_message = eio.handlers["message"]
 
     async def handle(sid: Text, data: Any) -> Any:
-        if isinstance(data, bytes) or data.startswith(BINARY_HEADERS):
+        if not isinstance(data, str) or data.startswith(BINARY_HEADERS):
             logger.warning("Disconnected a chat socket that sent a binary packet")
             await eio.disconnect(sid)
             return None
-        return await handle_message(sid, data)
+        try:
+            return await handle_message(sid, data)
+        except (ValueError, TypeError, KeyError, IndexError) as error:
+            logger.warning("Disconnected a chat socket that sent a packet socket.io "
+                           "can't read (%s)", type(error).__name__)
+            await eio.disconnect(sid)
+            return None
 
     eio.on("message", handle)

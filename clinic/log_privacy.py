@@ -43,7 +43,10 @@ CONFIG_FILE = PROJECT_ROOT / "settings" / "logging.yml"
 
 # 7 to 15 digits with spaces, dots, dashes or brackets between; not a date.
 PHONE = re.compile(r"(?<![\w.:/-])(?!\d{4}-\d\d-\d\d)\+?\(?\d(?:[\s().-]{0,2}\d){6,14}(?![\w-])")
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Every repeat is bounded (an address's parts by their RFC lengths): with `+`, a
+# long run of word characters and no "@" made the search quadratic, and an 8 kB
+# Origin header held the Rasa server's event loop for a quarter of a second.
+EMAIL = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
 # Fields that hold what patients and staff wrote (Rasa's own list of fields its
 # structured logs anonymise, rasa/utils/log_utils.py, and its events' "text").
 TEXT_FIELDS = ("text", "message", "user_text", "response_text", "user_message",
@@ -55,10 +58,22 @@ TEXT_VALUE = re.compile(
 UNPARSED_INTENT = re.compile(r"(?P<key>Failed to parse arguments in line ).*", re.DOTALL)
 RESPONSE_BODY = re.compile(r"(?P<key>\bbody=|\"request_body\"\s*:\s*|'request_body'\s*:\s*).*")
 QUERY = re.compile(r"\?[^\s\"']*")
-URL_PASSWORD = re.compile(r"(?P<key>\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/@:'\"]*:)[^\s/@'\"]+@")
+URL_PASSWORD = re.compile(
+    r"(?P<key>\b[a-zA-Z][a-zA-Z0-9+.-]{0,31}://[^\s/@:'\"]{0,256}:)[^\s/@'\"]{1,256}@")
+# The API token in a URL Rasa or Sanic logs (an error's "uri"), whatever the logger.
+TOKEN = re.compile(r"(?P<key>[?&]token=)[^&\s'\"]+")
+# A logged value an outsider chose (a header, a path) is cut to this length.
+MAX_MESSAGE_CHARS = 2000
+
+
+def cut(text: str) -> str:
+    if len(text) <= MAX_MESSAGE_CHARS:
+        return text
+    return f"{text[:MAX_MESSAGE_CHARS]}[… {len(text) - MAX_MESSAGE_CHARS:,} characters cut]"
 
 
 def redact(text: str) -> str:
+    text = TOKEN.sub(r"\g<key>[redacted]", text)
     text = UNPARSED_INTENT.sub(r"\g<key>[redacted]", text)
     text = RESPONSE_BODY.sub(r"\g<key>[redacted]", text)
     text = TEXT_VALUE.sub(r"\g<key>[redacted]", text)
@@ -93,7 +108,7 @@ def exception_text(exc_info: ExcInfo) -> str:
         if id(exception) in seen:
             continue
         seen.add(id(exception))
-        exception._str = escape_controls(exception._str)
+        exception._str = escape_controls(cut(exception._str))
         if getattr(exception, "msg", None):
             exception.msg = escape_controls(exception.msg)
         pending += [e for e in (exception.__cause__, exception.__context__) if e is not None]
@@ -114,8 +129,8 @@ def _redacted_record(make_record: Callable[..., logging.LogRecord]) -> Callable[
         if made.name.endswith(".access"):  # uvicorn's and Sanic's request lines
             message = without_query(message)
             if isinstance(getattr(made, "request", None), str):
-                made.request = without_query(made.request)
-        made.msg, made.args = escape_controls(redact(message)), ()
+                made.request = cut(without_query(made.request))
+        made.msg, made.args = escape_controls(redact(cut(message))), ()
         if made.exc_info and made.exc_info[0] is not None:
             made.exc_text = redact(exception_text(made.exc_info))
             made.exc_info = None  # formatters print exc_text as it is

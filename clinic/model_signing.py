@@ -71,6 +71,17 @@ def signed(metadata: ModelMetadata, model: Path) -> ModelMetadata:
 def trusted_model(model_file: Any) -> Path:
     """The model file's resolved path, if it is in the models folder and our
     training signed its hash, which it still has; else UntrustedModel."""
+    try:
+        return _trusted_model(model_file)
+    except UntrustedModel:
+        raise
+    # A path the system refuses (a NUL, a name too long, a loop of links): an
+    # answer, not a 500 whose log line would carry the request's URL and token.
+    except (OSError, ValueError, RuntimeError) as error:
+        raise UntrustedModel(f"model_file can't be read ({type(error).__name__})") from None
+
+
+def _trusted_model(model_file: Any) -> Path:
     if not isinstance(model_file, str) or not model_file.endswith(".tar.gz"):
         raise UntrustedModel("model_file must be the path of a trained model (.tar.gz)")
     # Resolved: no "..", and a symbolic link counts where it points.

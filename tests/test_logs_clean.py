@@ -6,6 +6,7 @@ callback request, a handoff with a staff reply, a staff search, and an action
 that fails on the action server (which makes Rasa log the action server's
 answer, the whole conversation)."""
 import io
+import json
 import logging
 import sys
 import time
@@ -15,6 +16,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+import requests
 
 from clinic.log_privacy import install, redact
 from clinic.patient_socket import PatientSocket
@@ -103,6 +105,10 @@ def test_no_phone_number_email_or_message_text_reaches_the_logs(sqlite_stack):
     ("rasa/shared/utils/io.py:99: UserWarning: Failed to parse arguments in line '/x my\n"
      "knee'. Expected the intent to be one of [greet] but found x my\nknee.\n  More info",
      "rasa/shared/utils/io.py:99: UserWarning: Failed to parse arguments in line [redacted]"),
+    ("Exception occurred while handling uri: 'http://127.0.0.1:5005/webhooks/model_loader/"
+     "load?token=s3cret&x=1'",
+     "Exception occurred while handling uri: 'http://127.0.0.1:5005/webhooks/model_loader/"
+     "load?token=[redacted]&x=1'"),
 ])
 def test_what_is_redacted_and_what_is_kept(line, kept):
     assert redact(line) == kept
@@ -171,3 +177,25 @@ def test_a_patient_s_message_cannot_forge_a_line_in_the_server_s_log(sqlite_stac
     assert [line for line in written.splitlines() if line.startswith(FORGED)] == []
     assert "message.parsing.failed" in written
     assert "gooseberry" not in written and "flamingo" not in written
+
+
+def test_a_long_origin_is_logged_cut_and_the_server_keeps_answering(sqlite_stack):
+    """The e-mail pattern was quadratic on a long run of letters: one 7 kB Origin,
+    logged as refused, held the Rasa server's event loop for seconds."""
+    origin = "http://" + "a" * 7000
+    url = f"{sqlite_stack.rasa_url}/socket.io/"
+    with requests.Session() as http:
+        http.headers["Origin"] = origin
+        opened = http.get(url, params={"EIO": "4", "transport": "polling"}, timeout=60)
+        sid = json.loads(opened.text[1:])["sid"]
+        http.post(url, params={"EIO": "4", "transport": "polling", "sid": sid},
+                  data="\x1e".join(["40"] * 16).encode(), timeout=60)
+    patient = PatientSocket(sqlite_stack.rasa_url)
+    try:
+        patient.say("What is prolotherapy?")
+        assert patient.next_message(timeout=120)["text"]
+    finally:
+        patient.close()
+    refused = [line for line in logs(sqlite_stack).splitlines()
+               if "Refused a chat connection from origin http://aaaa" in line]
+    assert refused and all("characters cut]" in line and len(line) < 2200 for line in refused)

@@ -67,6 +67,19 @@ def test_a_model_outside_the_models_folder_is_refused_even_signed(
     assert running_model(rasa_server) == trained_model.name
 
 
+def test_a_path_the_system_refuses_gets_an_answer_and_the_token_stays_out_of_the_log(
+        rasa_server, trained_model, tmp_path):
+    loop = tmp_path / "loop.tar.gz"
+    loop.symlink_to(loop)
+    for path in (loop, f"{trained_model.parent}/with\u0000nul.tar.gz",
+                 trained_model.parent / f"{'x' * 300}.tar.gz"):
+        status, answer = load(rasa_server, path)
+        assert status == 400, answer
+    log = (rasa_server.settings.path.parent / "Rasa-server.log").read_text()
+    assert rasa_server.api_token not in log
+    assert running_model(rasa_server) == trained_model.name
+
+
 def test_a_model_in_the_folder_without_the_machine_s_signature_is_refused(
         rasa_server, trained_model, in_models_folder):
     unsigned, foreign, renamed, changed, rehashed = (

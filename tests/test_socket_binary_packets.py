@@ -62,3 +62,22 @@ def test_a_socket_announcing_999999_attachments_is_dropped_and_memory_stays(rasa
     accepted = statuses.count(200)
     assert accepted <= 2, f"{accepted} of the attack's requests accepted"
     assert answered(rasa_server.rasa_url)
+
+
+def test_a_socket_sending_packets_socket_io_cannot_read_is_dropped_without_a_traceback(
+        rasa_server):
+    """`4{}` and `49` reach the check parsed (a dict, a number); `4x` isn't a
+    socket.io packet. A traceback for each filled the log at no cost."""
+    log = rasa_server.settings.path.parent / "Rasa-server.log"
+    logged_before = len(log.read_text())
+    attacker = PatientSocket(rasa_server.rasa_url)
+    polling = {"url": f"{rasa_server.rasa_url}/socket.io/", "timeout": 60,
+               "params": {"EIO": "4", "transport": "polling", "sid": attacker.client.eio.sid}}
+    with requests.Session() as http:
+        statuses = [http.post(data=packet.encode(), **polling).status_code
+                    for packet in ("4{}", "49", "4x")]
+    attacker.close()
+
+    assert statuses[0] == 200 and statuses[1:] == [400, 400]  # dropped after the first
+    assert "Traceback" not in log.read_text()[logged_before:]
+    assert answered(rasa_server.rasa_url)
