@@ -3,7 +3,6 @@ clinic/patient_limits.py): against the real Rasa server, action server and
 database. Each test's patients connect from loopback addresses of their own
 (127.0.0.x), so that the per-address limits are theirs alone."""
 import json
-import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import List
 
@@ -12,6 +11,7 @@ from clinic.patient_limits import PLEASE_WAIT, TOO_FAST
 from clinic.patient_socket import PatientSocket
 from tests.heavy_messages import EMERGENCY, GUIDANCE, heavy_message
 from tests.limited_server import ADDRESS_HEADER, PER_CONVERSATION
+from tests.test_limits import user_texts
 
 HEAVY_SENDERS = 30
 
@@ -19,16 +19,6 @@ HEAVY_SENDERS = 30
 def connected(url: str, count: int, address: str):
     with ThreadPoolExecutor(8) as pool:
         return list(pool.map(lambda _: PatientSocket(url, from_address=address), range(count)))
-
-
-def user_texts(stack, conversation_id, expected_count=1, timeout=120):
-    """The patient's messages stored, once there are `expected_count` of them."""
-    deadline = time.monotonic() + timeout
-    while True:
-        texts = [e["text"] for e in stack.stored_events(conversation_id) if e["event"] == "user"]
-        if len(texts) >= expected_count or time.monotonic() > deadline:
-            return texts
-        time.sleep(0.5)
 
 
 def test_an_emergency_is_answered_before_other_patients_heavy_messages(rasa_server):
@@ -53,7 +43,7 @@ def test_an_emergency_is_answered_before_other_patients_heavy_messages(rasa_serv
     # A heavy message is answered, and stored whole.
     sender, answer = answered[0]
     assert answer["text"] not in (PLEASE_WAIT, TOO_FAST)
-    assert user_texts(rasa_server, sender.session_id) == [heavy_message(heavy.index(sender))]
+    assert user_texts(rasa_server, sender.session_id, 1) == [heavy_message(heavy.index(sender))]
 
 
 def test_a_long_message_is_understood_from_its_beginning(rasa_server):
