@@ -22,6 +22,7 @@ from clinic.database import Database
 from clinic.handoff_store import HandoffStore
 from clinic.local_servers import PROJECT_ROOT, VENV_BIN, Stack
 from clinic.rasa_api import RasaApi, conversation_path
+from clinic.staff import Staff
 from tests.test_handoff_e2e import stored_bot_message
 from tests.test_patient_rest import texts
 
@@ -117,7 +118,7 @@ def test_a_request_staff_claimed_cannot_be_cancelled_from_outside(action_server)
     handoffs = store(action_server)
     handoffs.request_handoff(sender, "patient asked for a person", urgent=False, summary={})
     [request] = [r for r in handoffs.active_requests() if r["conversation_id"] == sender]
-    handoffs.claim(request["id"], "Nurse Jane")
+    handoffs.claim(request["id"], Staff(1, "jane", "Nurse Jane", "staff"))
 
     for token in wrong_tokens(action_server).values():
         status, _, _ = webhook(action_server, action_call(

@@ -99,7 +99,7 @@ def test_a_nurse_takes_over_a_waiting_patient_s_chat_and_hands_it_back(new_page,
         "emergency")
     expect(request.locator(".badge")).to_have_text("Urgent")
     expect(console.get_by_role("alert")).to_contain_text("reported an emergency")
-    console.wait_for_function(f"window.tonesPlayed > {tones_before}")
+    console.wait_for_function("(before) => window.tonesPlayed > before", arg=tones_before)
     screenshot(console, "10-console-urgent-alert")
 
     # Claim with the keyboard: the reply box gets the focus, the alert is done with.
