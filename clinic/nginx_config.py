@@ -2,7 +2,6 @@
 from deploy/nginx.conf.j2, and the command that runs it in the foreground under
 its own prefix (no root, no system service)."""
 import json
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Sequence
@@ -11,6 +10,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from clinic import settings
 from clinic.settings import PROJECT_ROOT
+from clinic.system_programs import ProgramMissing, find_program
 
 TEMPLATE = PROJECT_ROOT / "deploy" / "nginx.conf.j2"
 # Debian's package installs it in /usr/sbin, which a normal user's PATH may lack.
@@ -19,7 +19,7 @@ INSTALL_HINT = ("nginx is not installed; the scaled deployment needs it as its l
                 "balancer. Install Debian's package: sudo apt-get install -y nginx")
 
 
-class NginxMissing(RuntimeError):
+class NginxMissing(ProgramMissing):
     pass
 
 
@@ -34,11 +34,7 @@ class Ports:
 
 
 def nginx_binary() -> str:
-    for place in NGINX_PLACES:
-        found = shutil.which(place)
-        if found:
-            return found
-    raise NginxMissing(INSTALL_HINT)
+    return find_program(NGINX_PLACES, NginxMissing(INSTALL_HINT))
 
 
 def no_action_server_reply() -> str:

@@ -10,7 +10,6 @@ command line, which every user's process list shows. The servers get it in
 REDIS_URL and PATIENT_SOCKET_REDIS_URL, in their environment."""
 import os
 import secrets
-import shutil
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from typing import Iterator, Optional
 import redis
 
 from clinic.local_servers import free_port, start_server, stop_server
+from clinic.system_programs import ProgramMissing, find_program
 
 # Debian's package installs it in /usr/bin; /usr/sbin on some systems.
 REDIS_PLACES = ("redis-server", "/usr/sbin/redis-server")
@@ -29,7 +29,7 @@ HOST = "127.0.0.1"
 DATABASE = 1
 
 
-class RedisMissing(RuntimeError):
+class RedisMissing(ProgramMissing):
     pass
 
 
@@ -44,11 +44,7 @@ class OwnRedis:
 
 
 def redis_binary() -> str:
-    for place in REDIS_PLACES:
-        found = shutil.which(place)
-        if found:
-            return found
-    raise RedisMissing(INSTALL_HINT)
+    return find_program(REDIS_PLACES, RedisMissing(INSTALL_HINT))
 
 
 def _write_secret(path: Path, text: str) -> None:
