@@ -3,9 +3,8 @@ on a temporary SQLite database with conversations saved by Rasa's own SQL
 tracker store (the figures themselves: tests/test_analytics.py; in a browser:
 tests/test_annotations_analytics_browser.py)."""
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from html import unescape
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -72,13 +71,14 @@ def test_staff_see_each_chart_with_alt_text_and_its_figures_in_a_table(nurse):
     assert '<a href="/staff/analytics">Analytics</a>' in page.text  # in the navigation
 
 
-def test_the_period_is_the_last_30_days_unless_chosen(nurse):
-    today = datetime.now(ZoneInfo("America/New_York")).date()
+def test_the_period_is_the_last_30_days_unless_chosen(nurse, clock):
+    # 02:30 on 1 March in UTC is still 28 February in New York, the clinic's time zone.
+    clock.now = datetime(2026, 3, 1, 2, 30, tzinfo=timezone.utc)
 
     page = nurse.client.get("/staff/analytics").text
 
-    assert f'name="from" type="date" value="{today - timedelta(days=29)}"' in page
-    assert f'name="to" type="date" value="{today}"' in page
+    assert 'name="from" type="date" value="2026-01-30"' in page
+    assert 'name="to" type="date" value="2026-02-28"' in page
 
 
 @pytest.mark.parametrize("name", CHARTS)

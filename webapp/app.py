@@ -40,6 +40,7 @@ def create_app(clock: Callable[[], datetime] = utc_now) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         database = Database(settings.database_url())
+        app.state.clock = clock
         app.state.handoff_store = HandoffStore(database)
         app.state.staff_accounts = StaffAccounts(database, clock)
         app.state.staff_sessions = StaffSessions(

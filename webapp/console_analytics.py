@@ -35,14 +35,15 @@ api = APIRouter(prefix="/api/staff")
 
 @dataclass(frozen=True)
 class PeriodRequest:
-    """The period's dates as typed (shown again in the form)."""
+    """The period's dates as typed (shown again in the form), and when they were asked."""
     date_from: str
     date_to: str
+    now: datetime
 
     def period(self) -> Period:
         zone = settings.opening_hours().time_zone
         first = parse_day(self.date_from, "From")
-        last = parse_day(self.date_to, "To") or datetime.now(zone).date()
+        last = parse_day(self.date_to, "To") or self.now.astimezone(zone).date()
         if not all(EARLIEST <= day <= LATEST for day in (first, last) if day):
             raise BadFilter(f"Please choose dates from {EARLIEST} to {LATEST}.")
         first = first or last - timedelta(days=DEFAULT_DAYS - 1)
@@ -53,9 +54,9 @@ class PeriodRequest:
         return Period(first, last, zone)
 
 
-def period_request(date_from: str = Query("", alias="from"),
+def period_request(request: Request, date_from: str = Query("", alias="from"),
                    date_to: str = Query("", alias="to")) -> PeriodRequest:
-    return PeriodRequest(date_from, date_to)
+    return PeriodRequest(date_from, date_to, request.app.state.clock())
 
 
 def analytics(request: Request) -> Analytics:
