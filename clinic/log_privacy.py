@@ -52,8 +52,9 @@ EMAIL = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
 TEXT_FIELDS = ("text", "message", "user_text", "response_text", "user_message",
                "json_message", "parse_data_text", "slot_values", "tracker_latest_message",
                "latest_message", "user_uttered", "bot_uttered")
+# A value the cut left open is redacted to the end.
 TEXT_VALUE = re.compile(
-    r"""(?P<key>(?P<q>["'])(?:%s)(?P=q)\s*:\s*)(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')"""
+    r"""(?P<key>(?P<q>["'])(?:%s)(?P=q)\s*:\s*)(?:"(?:[^"\\]|\\.)*(?:"|\Z)|'(?:[^'\\]|\\.)*(?:'|\Z))"""
     % "|".join(TEXT_FIELDS))
 UNPARSED_INTENT = re.compile(r"(?P<key>Failed to parse arguments in line ).*", re.DOTALL)
 RESPONSE_BODY = re.compile(r"(?P<key>\bbody=|\"request_body\"\s*:\s*|'request_body'\s*:\s*).*")
@@ -64,12 +65,24 @@ URL_PASSWORD = re.compile(
 TOKEN = re.compile(r"(?P<key>[?&]token=)[^&\s'\"]+")
 # A logged value an outsider chose (a header, a path) is cut to this length.
 MAX_MESSAGE_CHARS = 2000
+# Redaction reads this far past the cut, so that an email address or phone
+# number crossing it is still recognised (an address is at most 320 characters).
+REDACTION_MARGIN = 400
 
 
 def cut(text: str) -> str:
     if len(text) <= MAX_MESSAGE_CHARS:
         return text
     return f"{text[:MAX_MESSAGE_CHARS]}[… {len(text) - MAX_MESSAGE_CHARS:,} characters cut]"
+
+
+def redacted_and_cut(text: str) -> str:
+    """`text` redacted, then cut. Redaction reads only the start: on a long
+    text, patterns that find no end would take quadratic time."""
+    redacted = redact(text[:MAX_MESSAGE_CHARS + REDACTION_MARGIN])
+    if len(text) <= MAX_MESSAGE_CHARS + REDACTION_MARGIN and len(redacted) <= MAX_MESSAGE_CHARS:
+        return redacted
+    return f"{redacted[:MAX_MESSAGE_CHARS]}[… cut from {len(text):,} characters]"
 
 
 def redact(text: str) -> str:
@@ -108,7 +121,7 @@ def exception_text(exc_info: ExcInfo) -> str:
         if id(exception) in seen:
             continue
         seen.add(id(exception))
-        exception._str = escape_controls(cut(exception._str))
+        exception._str = escape_controls(redacted_and_cut(exception._str))
         if getattr(exception, "msg", None):
             exception.msg = escape_controls(exception.msg)
         pending += [e for e in (exception.__cause__, exception.__context__) if e is not None]
@@ -130,7 +143,7 @@ def _redacted_record(make_record: Callable[..., logging.LogRecord]) -> Callable[
             message = without_query(message)
             if isinstance(getattr(made, "request", None), str):
                 made.request = cut(without_query(made.request))
-        made.msg, made.args = escape_controls(redact(cut(message))), ()
+        made.msg, made.args = escape_controls(redacted_and_cut(message)), ()
         if made.exc_info and made.exc_info[0] is not None:
             made.exc_text = redact(exception_text(made.exc_info))
             made.exc_info = None  # formatters print exc_text as it is

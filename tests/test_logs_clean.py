@@ -13,7 +13,9 @@ import time
 import traceback
 import urllib.parse
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator, Tuple
 
 import pytest
 import requests
@@ -117,18 +119,29 @@ def test_what_is_redacted_and_what_is_kept(line, kept):
 FORGED = "2026-12-07 09:00:00,000 INFO webapp.staff: Staff login succeeded for admin"
 
 
-def test_a_line_break_in_logged_text_cannot_forge_a_line(monkeypatch):
-    """Text from outside with line breaks, in a message's arguments and in a chain of
-    exceptions, stays on its record's lines; the traceback keeps its own lines."""
+@contextmanager
+def logged_with_privacy(monkeypatch) -> Iterator[Tuple[logging.Logger, io.StringIO]]:
+    """A logger whose records are made as the servers make theirs (install()),
+    written to the string it yields with it."""
     output = io.StringIO()
     handler = logging.StreamHandler(output)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logger = logging.getLogger("tests.forged_lines")
+    logger = logging.getLogger("tests.log_privacy")
     monkeypatch.setattr(logger, "handlers", [handler])
     monkeypatch.setattr(logger, "propagate", False)
     factory = logging.getLogRecordFactory()
     try:
         install()
+        yield logger, output
+    finally:
+        logging.setLogRecordFactory(factory)
+        logging.captureWarnings(False)
+
+
+def test_a_line_break_in_logged_text_cannot_forge_a_line(monkeypatch):
+    """Text from outside with line breaks, in a message's arguments and in a chain of
+    exceptions, stays on its record's lines; the traceback keeps its own lines."""
+    with logged_with_privacy(monkeypatch) as (logger, output):
         logger.warning("Refused login for %s", f"jane\r\n{FORGED}\u2028{FORGED}\x85{FORGED}")
         try:
             try:
@@ -137,15 +150,32 @@ def test_a_line_break_in_logged_text_cannot_forge_a_line(monkeypatch):
                 raise ValueError(f"bad\r\n{FORGED}") from error
         except ValueError:
             logger.exception("Could not handle %s", "the request")
-    finally:
-        logging.setLogRecordFactory(factory)
-        logging.captureWarnings(False)
 
     lines = output.getvalue().splitlines()  # Python's line breaks: \u2028 and \x85 too
     assert [line for line in lines if line.startswith(FORGED)] == []
     assert f"jane\\r\\n{FORGED}\\u2028{FORGED}\\x85{FORGED}" in lines[0]
     assert lines.count("Traceback (most recent call last):") == 2
     assert f"ValueError: bad\\r\\n{FORGED}" in lines
+
+
+@pytest.mark.parametrize("logged", [
+    str({"text": "my gooseberry knee hurts. " * 100}),  # a message text longer than the cut
+    "x" * 1990 + " jane.gooseberry@example.org",  # an address across the cut
+    "x" * 1990 + " +1 555 014 2233 gooseberry",  # a phone number across the cut
+], ids=["message text", "email address", "phone number"])
+def test_a_record_longer_than_the_cut_is_redacted_before_it_is_cut(monkeypatch, logged):
+    """Cut first, a message text lost its closing quote and an address its end,
+    and the patterns no longer found them."""
+    with logged_with_privacy(monkeypatch) as (logger, output):
+        logger.warning("Logged: %s", logged)
+        try:
+            raise ValueError(logged)
+        except ValueError:
+            logger.exception("Could not handle the message")
+
+    written = output.getvalue()
+    assert "gooseberry" not in written and "555 014" not in written
+    assert "characters]" in written  # cut
 
 
 def test_the_exception_texts_escaped_are_where_python_keeps_them():
