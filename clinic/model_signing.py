@@ -10,7 +10,6 @@ under another's name. Models trained before signing are refused: retrain them.
 """
 import hmac
 import hashlib
-import os
 import secrets
 from dataclasses import replace
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 
 from clinic import settings
 from clinic.model_metadata import ModelMetadata, file_sha256
+from clinic.secret_files import ExposedSecret, create_secret, read_secret
 
 
 class UntrustedModel(ValueError):
@@ -27,35 +27,15 @@ class UntrustedModel(ValueError):
 def signing_key(create: bool = False) -> bytes:
     """The key in MODEL_SIGNING_KEY_FILE; `create`: make it if there is none."""
     path = settings.model_signing_key_file()
-    if create and not path.exists():
-        _create_key(path)
+    if create:
+        create_secret(path, secrets.token_hex(32) + "\n")
     try:
-        if path.stat().st_mode & 0o077:
-            raise UntrustedModel(f"the model signing key {path} is readable by others: "
-                                 f"`chmod 600 {path}`")
-        key = path.read_bytes().strip()
+        return read_secret(path).encode()
+    except ExposedSecret as error:
+        raise UntrustedModel(f"the model signing key {error}") from None
     except FileNotFoundError:
         raise UntrustedModel(f"there is no model signing key ({path}): "
                              "train a model with `make train`") from None
-    if not key:
-        raise UntrustedModel(f"the model signing key {path} is empty")
-    return key
-
-
-def _create_key(path: Path) -> None:
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    # Written whole under another name, then linked: a reader never sees half a
-    # key, and of two trainings making it at once, one key wins.
-    draft = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
-    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(descriptor, "w") as file:
-            file.write(secrets.token_hex(32) + "\n")
-        os.link(draft, path)
-    except FileExistsError:
-        pass
-    finally:
-        draft.unlink()
 
 
 def _signature(key: bytes, file_name: str, sha256: str) -> str:

@@ -72,8 +72,8 @@ class PatientLimits:
     def _refusal(self, message: str, conversation_id: str, address: str) -> Optional[str]:
         if len(message) > self.max_chars:
             return too_long(self.max_chars)
-        # A refused message doesn't use up a rate limit's share: the in-flight
-        # limit first, then the address's limit, then the conversation's.
+        # The in-flight limit first: a message it refuses uses no rate limit's
+        # share. One the conversation's limit refuses has used the address's.
         if self.in_flight.full(address) and self.red_flags.find(message) is None:
             return PLEASE_WAIT
         if not self.per_address.allow(address) or not self.per_conversation.allow(conversation_id):

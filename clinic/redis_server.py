@@ -8,7 +8,6 @@ The password is made once into a file only its owner can read (like the Rasa
 API token); redis-server reads it from a config file (0600), never from its
 command line, which every user's process list shows. The servers get it in
 REDIS_URL and PATIENT_SOCKET_REDIS_URL, in their environment."""
-import os
 import secrets
 import time
 from contextlib import contextmanager
@@ -19,6 +18,7 @@ from typing import Iterator, Optional
 import redis
 
 from clinic.local_servers import free_port, start_server, stop_server
+from clinic.secret_files import create_secret, read_secret, write_secret
 from clinic.system_programs import ProgramMissing, find_program
 
 # Debian's package installs it in /usr/bin; /usr/sbin on some systems.
@@ -47,19 +47,10 @@ def redis_binary() -> str:
     return find_program(REDIS_PLACES, RedisMissing(INSTALL_HINT))
 
 
-def _write_secret(path: Path, text: str) -> None:
-    """`path` with `text`, readable by its owner only from the start."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as file:
-        file.write(text)
-    os.chmod(path, 0o600)  # an older file keeps its mode through O_TRUNC
-
-
 def password(path: Path) -> str:
     """The password in `path`, made there first if it isn't yet."""
-    if not path.exists():
-        _write_secret(path, secrets.token_urlsafe(32) + "\n")
-    return path.read_text().strip()
+    create_secret(path, secrets.token_urlsafe(32) + "\n")
+    return read_secret(path)
 
 
 def _config(folder: Path, port: int, secret: str) -> str:
@@ -75,7 +66,7 @@ def running_redis(folder: Path, password_file: Path, timeout: float = 30) -> Ite
     binary = redis_binary()
     own = OwnRedis(free_port(), password(password_file))
     config = folder / "redis.conf"
-    _write_secret(config, _config(folder, own.port, own.password))
+    write_secret(config, _config(folder, own.port, own.password))
     log = folder / "redis.log"
     process = start_server([binary, str(config.resolve())], log, {})
     try:
