@@ -1,11 +1,13 @@
-"""Changes to the engine.io transport under Rasa's socket.io channel, checked
-against python-engineio 4.15.1 and python-socketio 5.18.1 (requirements.in):
-two fixes found by tests/test_fuzz.py, and binary packets refused."""
+"""Changes to the engine.io transport under Rasa's socket.io channel, for the
+versions in clinic/library_versions.py: two fixes found by tests/test_fuzz.py,
+and binary packets refused."""
 import logging
 from typing import Any, Optional, Text
 
 from sanic import response
 from socketio import packet
+
+from clinic import library_versions
 
 logger = logging.getLogger(__name__)
 
@@ -15,6 +17,7 @@ BINARY_HEADERS = (str(packet.BINARY_EVENT), str(packet.BINARY_ACK))
 
 
 def harden(eio: Any) -> None:
+    library_versions.require("python-engineio", "python-socketio")
     _close_without_waiting(eio)
     _refuse_closed_sessions(eio)
     _refuse_binary_packets(eio)

@@ -44,8 +44,8 @@ CONFIG_FILE = PROJECT_ROOT / "settings" / "logging.yml"
 # 7 to 15 digits with spaces, dots, dashes or brackets between; not a date.
 PHONE = re.compile(r"(?<![\w.:/-])(?!\d{4}-\d\d-\d\d)\+?\(?\d(?:[\s().-]{0,2}\d){6,14}(?![\w-])")
 # Every repeat is bounded (an address's parts by their RFC lengths): with `+`, a
-# long run of word characters and no "@" made the search quadratic, and an 8 kB
-# Origin header held the Rasa server's event loop for a quarter of a second.
+# long run of word characters and no "@" made the search quadratic, and a long
+# Origin header held the Rasa server's event loop (docs/security.md).
 EMAIL = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
 # Fields that hold what patients and staff wrote (Rasa's own list of fields its
 # structured logs anonymise, rasa/utils/log_utils.py, and its events' "text").

@@ -29,7 +29,7 @@ a message with a red flag is read at once, here, by RedFlagClassifier alone
 (report_emergency, confidence 1, the red flag's name), but no entities. The
 worker reads only a message's first NLU_MAX_TOKENS tokens
 (clinic/message_tokens.py): 2,000 characters of CJK or emoji would otherwise
-hold everyone behind them for half a second."""
+hold everyone behind them for hundreds of milliseconds (docs/performance.md)."""
 import asyncio
 import logging
 import multiprocessing
@@ -55,7 +55,7 @@ from rasa.model import get_latest_model
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, TEXT
 
-from clinic import log_privacy, long_lived_heap, settings
+from clinic import library_versions, log_privacy, long_lived_heap, settings
 from clinic.graph_runner import OrderedGraphRunner
 from clinic.message_tokens import first_tokens
 from clinic.red_flags import EMERGENCY_INTENT, RedFlagClassifier, RedFlags
@@ -259,6 +259,7 @@ async def _read_in_worker(self: MessageProcessor, message: UserMessage,
 
 
 def install() -> None:
+    library_versions.require("rasa")
     loader.load_predict_graph_runner = _load_dialogue_part_for_rasa
     MessageProcessor.__init__ = __init__
     MessageProcessor.parse_message = parse_message

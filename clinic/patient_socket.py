@@ -84,7 +84,7 @@ class PatientSocket:
         raise AssertionError(f"no message with {text!r} within {timeout} s")
 
     def close(self) -> None:
-        # Without waiting for the poll in flight: python-engineio's server (4.15)
+        # Without waiting for the poll in flight: python-engineio's server
         # answers it only at its ping timeout after a client's close packet, and
         # the client's disconnect() waits for it (30 s a socket).
         self.client.eio.disconnect(abort=True)

@@ -97,13 +97,14 @@ def test_a_model_in_the_folder_without_the_machine_s_signature_is_refused(
     ModelMetadata.path_for(Path(f"{in_models_folder}-original.tar.gz")).rename(
         ModelMetadata.path_for(renamed))
     # Changed after training, and changed with its recorded hash changed too.
-    signed = fake_training(trained_model, changed)
+    fake_training(trained_model, changed)
     with changed.open("ab") as file:
         file.write(b"\0")
-    fake_training(trained_model, rehashed)
+    # Its own signed metadata, only the hash changed: the signature covers the hash.
+    signed_rehashed = fake_training(trained_model, rehashed)
     with rehashed.open("ab") as file:
         file.write(b"\0")
-    replace(signed, model_sha256=file_sha256(rehashed)).write(rehashed)
+    replace(signed_rehashed, model_sha256=file_sha256(rehashed)).write(rehashed)
 
     for model, reason in [(unsigned, "trained before models were signed: retrain it"),
                           (foreign, "not signed by this machine's training"),
