@@ -70,19 +70,18 @@ MAX_MESSAGE_CHARS = 2000
 REDACTION_MARGIN = 400
 
 
-def cut(text: str) -> str:
-    if len(text) <= MAX_MESSAGE_CHARS:
+def cut(text: str, length: int = 0) -> str:
+    """`text` cut to MAX_MESSAGE_CHARS; `length`: what it was before redaction."""
+    length = max(length, len(text))
+    if length <= MAX_MESSAGE_CHARS:
         return text
-    return f"{text[:MAX_MESSAGE_CHARS]}[… {len(text) - MAX_MESSAGE_CHARS:,} characters cut]"
+    return f"{text[:MAX_MESSAGE_CHARS]}[… {length - MAX_MESSAGE_CHARS:,} characters cut]"
 
 
 def redacted_and_cut(text: str) -> str:
     """`text` redacted, then cut. Redaction reads only the start: on a long
     text, patterns that find no end would take quadratic time."""
-    redacted = redact(text[:MAX_MESSAGE_CHARS + REDACTION_MARGIN])
-    if len(text) <= MAX_MESSAGE_CHARS + REDACTION_MARGIN and len(redacted) <= MAX_MESSAGE_CHARS:
-        return redacted
-    return f"{redacted[:MAX_MESSAGE_CHARS]}[… cut from {len(text):,} characters]"
+    return cut(redact(text[:MAX_MESSAGE_CHARS + REDACTION_MARGIN]), len(text))
 
 
 def redact(text: str) -> str:
