@@ -17,6 +17,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.browser import ChatWidget, chromium, contrast_failures, log_in, screenshot
 from tests.test_console_browser import COUNT_TONES, empty_queue
+from tests.test_emergency_e2e import wait_for_the_claim_timeout_watcher
 
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 375, "height": 812}}
 EMERGENCY = "I suddenly have crushing chest pain and can't breathe"
@@ -178,8 +179,9 @@ def test_outside_hours_the_patient_is_told_once_and_the_nurse_finds_it_at_the_to
         expect(note).to_contain_text("the first thing the clinic's staff see when they are back")
         screenshot(page, f"34-emergency-outside-hours-{viewport}")
 
-        # Well past the claim timeout: no "nobody is free", no callback form, no second note.
-        page.wait_for_timeout(10_000)
+        # Past the claim timeout: no "nobody is free", no callback form, no second note.
+        wait_for_the_claim_timeout_watcher(stack)
+        page.wait_for_timeout(2_000)
         for offer in ("nobody at the clinic is free", "What name should the clinic ask for?"):
             expect(widget.messages("assistant").filter(has_text=offer)).to_have_count(0)
         expect(note).to_have_count(1)

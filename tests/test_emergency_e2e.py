@@ -11,6 +11,8 @@ import uuid
 
 import pytest
 
+from clinic.database import Database
+from clinic.handoff_store import HandoffStore
 from clinic.patient_socket import PatientSocket
 from tests.heavy_messages import heavy_message
 from tests.test_emergency_priority import say_at_once
@@ -45,6 +47,21 @@ def assert_marked(message: dict) -> None:
 
 def no_callback_offer(messages) -> bool:
     return not any(offer in message["text"] for message in messages for offer in CALLBACK_OFFER)
+
+
+def wait_for_the_claim_timeout_watcher(stack) -> None:
+    """Return once the watcher has offered a callback for a request made now (no
+    emergency): every request older than that one has had its turn too."""
+    database = Database(stack.database_url)
+    try:
+        control = HandoffStore(database).request_handoff(
+            f"control-{uuid.uuid4().hex}", "patient asked for a person", False, {}).request
+    finally:
+        database.engine.dispose()
+    deadline = time.monotonic() + 40  # the watcher sleeps up to 15 s between rounds
+    while any(r["id"] == control["id"] for r in stack.staff("GET", "/handoffs")[1]):
+        assert time.monotonic() < deadline, "the claim-timeout watcher offered no callback"
+        time.sleep(0.5)
 
 
 def hand_back(stack, conversation_id: str) -> None:
@@ -105,7 +122,8 @@ def test_outside_opening_hours_the_patient_is_told_once_and_staff_find_it_when_b
 
         # Said again: the guidance again, but not the note, and never a callback form.
         patient.say("the chest pain is getting worse")
-        later = patient.messages_for(12)
+        wait_for_the_claim_timeout_watcher(stack)
+        later = patient.messages_for(3)
         assert any(m["text"].startswith(GUIDANCE) for m in later), later
         assert no_callback_offer(later), later
         assert not any("nobody is reading this chat" in m["text"] for m in later), later
