@@ -14,7 +14,7 @@ our own domain files (actions/own_responses.py), not from the call.
 """
 import asyncio
 import logging
-from typing import Any, Coroutine, Dict, List, Text
+from typing import Any, Coroutine, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused, SlotSet
@@ -23,9 +23,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.clinic_database import handoff_store
 from actions.own_responses import response_text
 from actions.tracker_intents import latest_intent, user_intents
-from clinic import settings
+from clinic import emergency, settings
 from clinic.button_titles import ButtonTitles, buttons_of
 from clinic.database import utc_now
+from clinic.handoff_store import CLAIMED
 from clinic.rasa_api import RasaApi
 
 logger = logging.getLogger(__name__)
@@ -104,8 +105,32 @@ class ActionHandOverToStaff(Action):
         return [SlotSet("staff_available", True), ConversationPaused()]
 
 
+def flag_emergency(tracker: Tracker) -> Optional[Tuple[str, Dict[str, str]]]:
+    """Put the conversation at the top of the staff queue (an urgent request,
+    which stays there until a member of staff deals with it: no claim timeout
+    turns it into a callback offer). Returns what the patient is then told
+    about what the clinic will do (a response and its values), the first time
+    only: None when the request was urgent already or a member of staff is in
+    the chat."""
+    store = handoff_store()
+    before = store.active_request(tracker.sender_id)
+    store.mark_urgent(tracker.sender_id, EMERGENCY, conversation_summary(tracker))
+    if before is not None and (before["urgent"] or before["status"] == CLAIMED):
+        return None
+    hours = settings.opening_hours()
+    now = utc_now()
+    if hours.is_open(now):
+        return "utter_emergency_staff_alerted", {}
+    opening = hours.next_opening(now)
+    if opening is None:
+        return "utter_emergency_clinic_closed", {}
+    return "utter_emergency_clinic_closed_until", {
+        "next_opening": opening.strftime("%A at %-I:%M %p")}
+
+
 class ActionFlagEmergencyForStaff(Action):
-    """After the emergency guidance: the conversation goes to the top of the staff queue."""
+    """After the emergency guidance: the conversation goes to the top of the staff
+    queue, and the patient is told what the clinic will do."""
 
     def name(self) -> Text:
         return "action_flag_emergency_for_staff"
@@ -113,7 +138,10 @@ class ActionFlagEmergencyForStaff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        handoff_store().mark_urgent(tracker.sender_id, EMERGENCY, conversation_summary(tracker))
+        told = flag_emergency(tracker)
+        if told:
+            response, values = told
+            dispatcher.utter_message(response=response, **values)
         return []
 
 
@@ -136,10 +164,12 @@ class ActionWatchPausedConversation(Action):
             return []
         intent = latest_intent(tracker)
         if intent == "report_emergency":
-            handoff_store().mark_urgent(tracker.sender_id, EMERGENCY,
-                                        conversation_summary(tracker))
-            _soon(RasaApi.from_settings().append_events(
-                tracker.sender_id, [_bot_event("utter_emergency")]))
+            told = flag_emergency(tracker)
+            events = [_emergency_event()]
+            if told:
+                response, values = told
+                events.append(_bot_event(response, **values))
+            _soon(RasaApi.from_settings().append_events(tracker.sender_id, events))
         elif intent == "cancel_staff_request":
             handoff_store().cancel(tracker.sender_id)
             _soon(RasaApi.from_settings().resume(
@@ -148,9 +178,16 @@ class ActionWatchPausedConversation(Action):
         return []
 
 
-def _bot_event(response: str) -> Dict[str, Any]:
-    return {"event": "bot", "text": response_text(response),
+def _bot_event(response: str, **values: Any) -> Dict[str, Any]:
+    return {"event": "bot", "text": response_text(response, **values),
             "metadata": {"from": "assistant", "utter_action": response}}
+
+
+def _emergency_event() -> Dict[str, Any]:
+    """The guidance as the rule's utter_emergency gives it (clinic/emergency.py)."""
+    guidance = emergency.guidance(response_text(emergency.RESPONSE))
+    return {"event": "bot", "text": guidance["text"],
+            "metadata": {"from": "assistant", **guidance["metadata"]}}
 
 
 def _soon(call: Coroutine) -> None:

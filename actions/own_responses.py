@@ -22,7 +22,11 @@ def _responses() -> Dict[str, List[Dict[str, Any]]]:
     return responses
 
 
-def response_text(name: str) -> str:
-    """The text of a response that has one variant."""
+def response_text(name: str, **values: Any) -> str:
+    """The text of a response that has one variant, its {placeholders} filled
+    in from `values` (the emergency number: clinic/emergency.py)."""
     [variant] = _responses()[name]
-    return variant["text"]
+    text = variant["text"]
+    for key, value in values.items():
+        text = text.replace("{" + key + "}", str(value))
+    return text

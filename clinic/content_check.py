@@ -7,9 +7,14 @@ name every page (lookup table `treatment` in the NLU data) and compiles the
 red-flag patterns (content/red_flags.yml), so a broken page or a content file
 that no longer matches its pages is reported, with file and line, before training.
 
+It also checks settings/clinic.yml's `emergency_number`: one that can't be
+dialled is an error; none is a warning (the chat then tells patients to call
+"your local emergency number", without a call link).
+
 Warnings do not stop the workflow: a document whose "Last reviewed:" date is
 older than `review_every_months` (settings/clinic.yml); a sentence topics.yml
-narrows an answer to that a page doesn't have (the answer leaves it out).
+narrows an answer to that a page doesn't have (the answer leaves it out); no
+emergency number.
 """
 import re
 import sys
@@ -77,6 +82,12 @@ def staleness_warning(document: TreatmentDocument, months: int, today: date) -> 
             f"the text)")
 
 
+def emergency_number_missing() -> str:
+    return (f"{shown(settings.clinic_settings_file())}: no emergency_number, so the chat tells "
+            'patients to call "your local emergency number", without a call link; set the '
+            'number patients should call, e.g. emergency_number: "911"')
+
+
 def main(today: Optional[date] = None) -> int:
     today = today or date.today()
     paths = [shown(path) for path in document_paths(settings.content_dir())]
@@ -111,6 +122,11 @@ def main(today: Optional[date] = None) -> int:
             warnings += names_warnings
         RedFlags.load(settings.red_flags_file())
     except (TopicError, ValueError, yaml.YAMLError, re.error) as error:
+        problems.append(str(error))
+    try:
+        if settings.emergency_number() is None:
+            warnings.append(emergency_number_missing())
+    except (ValueError, yaml.YAMLError) as error:
         problems.append(str(error))
     for warning in warnings:
         print(f"WARN  {warning}")

@@ -88,7 +88,9 @@ class HandoffStore:
                         summary: dict) -> QueuePlace:
         """Open a request, or update the conversation's active one; return its place."""
         with self._session() as session:
-            request = self._active(session, conversation_id)
+            # Locked: a claim-timeout callback offer can't take it out of the
+            # queue while it becomes urgent.
+            request = self._active(session, conversation_id, lock=True)
             if request is None:
                 request = HandoffRequest(conversation_id=conversation_id, reason=reason,
                                          urgent=urgent, status=WAITING)
@@ -110,6 +112,12 @@ class HandoffStore:
                 return None
             request.status, request.closed_at = CANCELLED, utc_now()
             return request.as_dict()
+
+    def active_request(self, conversation_id: str) -> Optional[dict]:
+        """The conversation's waiting or claimed request, if it has one."""
+        with self._session() as session:
+            request = self._active(session, conversation_id)
+            return request.as_dict() if request else None
 
     def active_requests(self) -> List[dict]:
         """Waiting and claimed requests: urgent first, then oldest first."""
@@ -145,20 +153,31 @@ class HandoffStore:
             return request.as_dict()
 
     def unclaimed_since(self, cutoff: datetime) -> List[dict]:
-        """Waiting requests older than `cutoff` that haven't been offered a callback."""
+        """Waiting requests older than `cutoff` that haven't been offered a
+        callback. Never an urgent one: an emergency stays at the top of the
+        queue until a member of staff deals with it."""
         with self._session() as session:
             requests = session.scalars(
                 select(HandoffRequest).where(
                     HandoffRequest.status == WAITING, HandoffRequest.created_at <= cutoff,
-                    HandoffRequest.callback_offered.is_(False))
+                    HandoffRequest.callback_offered.is_(False),
+                    HandoffRequest.urgent.is_(False))
             ).all()
             return [request.as_dict() for request in requests]
 
-    def mark_callback_offered(self, request_id: int) -> None:
+    def mark_callback_offered(self, request_id: int) -> bool:
+        """Take a waiting request out of the queue for a callback offer; False
+        (and nothing changed) when it is no longer waiting or has become
+        urgent since unclaimed_since() listed it."""
         with self._session() as session:
-            request = self._by_id(session, request_id)
+            request = session.scalars(
+                select(HandoffRequest).where(HandoffRequest.id == request_id)
+                .with_for_update()).first()
+            if request is None or request.status != WAITING or request.urgent:
+                return False
             request.callback_offered = True
             request.status, request.closed_at = CANCELLED, utc_now()
+            return True
 
     def add_callback(self, conversation_id: str, name: str, contact: str, best_time: str,
                      consent: bool) -> dict:
@@ -188,11 +207,11 @@ class HandoffStore:
             return callback.as_dict()
 
     @staticmethod
-    def _active(session: Session, conversation_id: str) -> Optional[HandoffRequest]:
-        return session.scalars(
-            select(HandoffRequest).where(HandoffRequest.conversation_id == conversation_id,
-                                         HandoffRequest.status.in_(ACTIVE))
-        ).first()
+    def _active(session: Session, conversation_id: str,
+                lock: bool = False) -> Optional[HandoffRequest]:
+        query = select(HandoffRequest).where(HandoffRequest.conversation_id == conversation_id,
+                                             HandoffRequest.status.in_(ACTIVE))
+        return session.scalars(query.with_for_update() if lock else query).first()
 
     @staticmethod
     def _by_id(session: Session, request_id: int) -> HandoffRequest:

@@ -33,7 +33,7 @@ from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint, Sanic
 
-from clinic import engineio_fixes, settings, socket_manager
+from clinic import emergency, engineio_fixes, settings, socket_manager
 from clinic.in_flight import InFlight
 from clinic.store_outage import answering_store_outages
 from clinic.patient_limits import EMERGENCY, UNREADABLE, PatientLimits
@@ -48,7 +48,7 @@ MESSAGE_KEYS = {"text", "buttons", "quick_replies", "image", "attachment", "elem
                 "custom", "timestamp", "metadata", "model_id", "assistant_id", "utter_action"}
 HISTORY_LENGTH = 200  # messages shown after a reload; older ones stay stored
 STAFF = "clinic_staff"  # metadata "from" of messages staff send (clinic.rasa_api)
-EMERGENCY_RESPONSE = "utter_emergency"
+EMERGENCY_RESPONSE = emergency.RESPONSE
 
 
 def widget_message(message: Dict[Text, Any]) -> Dict[Text, Any]:
@@ -56,6 +56,10 @@ def widget_message(message: Dict[Text, Any]) -> Dict[Text, Any]:
     metadata = {key: value for key, value in message.items()
                 if key not in MESSAGE_KEYS and value is not None}
     metadata.update(message.get("metadata") or {})
+    # Which response it is: the widget shows the emergency guidance as an
+    # alert (clinic/emergency.py).
+    if message.get("utter_action"):
+        metadata.setdefault("utter_action", message["utter_action"])
     out: Dict[Text, Any] = {"text": message.get("text") or "", "metadata": metadata}
     buttons = message.get("buttons") or message.get("quick_replies")
     if buttons:
@@ -152,19 +156,21 @@ class PatientSocketIOInput(SocketIOInput):
             conversation_id = session.get("conversation_id")
             message = data.get("message") if isinstance(data, dict) else None
             address = session["address"]
-            refusal = limits.refusal(message, conversation_id, address, self._guidance(sid)) \
+            guidance = self._guidance_text(sid)
+            refusal = limits.refusal(message, conversation_id, address, guidance) \
                 if conversation_id else UNREADABLE
             if refusal:
-                await sio.emit(self.bot_message_evt, {"text": refusal, "metadata": {}},
+                # A refused emergency gets the guidance, as an emergency.
+                await sio.emit(self.bot_message_evt,
+                               emergency.guidance(refusal) if refusal == guidance
+                               else {"text": refusal, "metadata": {}},
                                room=sid, namespace=namespace)
                 return
             # Rasa answers a conversation's messages in turn: an emergency sent
             # while the patient's earlier message waits gets the guidance now
             # (and again from Rasa, in its turn).
             if conversations.full(conversation_id) and limits.red_flags.find(message):
-                await sio.emit(self.bot_message_evt,
-                               {"text": self._guidance(sid),
-                                "metadata": {"utter_action": EMERGENCY_RESPONSE}},
+                await sio.emit(self.bot_message_evt, emergency.guidance(guidance),
                                room=sid, namespace=namespace)
             with limits.in_flight.answering(address), conversations.answering(conversation_id):
                 await on_new_message(UserMessage(message, self.get_output_channel(),
@@ -180,8 +186,9 @@ class PatientSocketIOInput(SocketIOInput):
         tracker = await self._agent(sid).tracker_store.retrieve(conversation_id)
         return history(tracker.events) if tracker else []
 
-    def _guidance(self, sid: Text) -> Text:
-        """The loaded model's emergency guidance (utter_emergency)."""
+    def _guidance_text(self, sid: Text) -> Text:
+        """The loaded model's emergency guidance (utter_emergency), its
+        {emergency_number} not yet filled in (emergency.guidance does)."""
         agent = self._agent(sid)
         responses = agent.domain.responses.get(EMERGENCY_RESPONSE) \
             if agent and agent.domain else None

@@ -3,6 +3,7 @@
 The one place that reads the environment; `.env.example` documents every variable.
 """
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Optional
@@ -44,9 +45,14 @@ def topics_file() -> Path:
     return _path_from_env("CLINIC_TOPICS_FILE", "content/topics.yml")
 
 
+def clinic_settings_file() -> Path:
+    """The clinic's details, opening hours and handoff settings (settings/clinic.yml)."""
+    return _path_from_env("CLINIC_SETTINGS_FILE", "settings/clinic.yml")
+
+
 def _clinic_settings() -> dict:
     """Read on each use (a few hundred bytes): edits apply without a restart."""
-    path = _path_from_env("CLINIC_SETTINGS_FILE", "settings/clinic.yml")
+    path = clinic_settings_file()
     with path.open(encoding="utf-8") as file:
         return yaml.safe_load(file)
 
@@ -62,12 +68,31 @@ def clinic_contact() -> ClinicContact:
     )
 
 
+# What may be dialled: digits, maybe grouped by spaces or dashes, maybe after a "+".
+EMERGENCY_NUMBER = re.compile(r"\+?[0-9](?:[0-9 -]*[0-9])?")
+EMERGENCY_NUMBER_DIGITS = (2, 15)
+
+
 def emergency_number() -> Optional[str]:
-    """The emergency number the chat widget names (`emergency_number` in
-    settings/clinic.yml); None when unset: the widget then says "your local
-    emergency number"."""
-    number = str(_clinic_settings().get("emergency_number") or "").strip()
-    return number or None
+    """The emergency number patients are told to call (`emergency_number` in
+    settings/clinic.yml), e.g. "911"; None when unset: the chat then says "your
+    local emergency number". A value that can't be dialled is a ValueError."""
+    number = _clinic_settings().get("emergency_number")
+    if number is None or (isinstance(number, str) and not number.strip()):
+        return None
+    path = clinic_settings_file()
+    if not isinstance(number, str):
+        # Unquoted, YAML reads 000 as 0 and 0112 as 74.
+        raise ValueError(f"{path}: emergency_number must be in quotes, e.g. "
+                         f'emergency_number: "911" (it is {number!r}, not a text)')
+    number = number.strip()
+    digits = sum(character.isdigit() for character in number)
+    low, high = EMERGENCY_NUMBER_DIGITS
+    if not EMERGENCY_NUMBER.fullmatch(number) or not low <= digits <= high:
+        raise ValueError(
+            f"{path}: emergency_number must be the number to dial: {low} to {high} digits, "
+            f'maybe grouped by spaces or dashes, e.g. "911", "112" or "000" (it is {number!r})')
+    return number
 
 
 # Months after its "Last reviewed:" date before `make validate` warns that a

@@ -14,7 +14,7 @@ from typing import Any, Awaitable, Callable
 from rasa.core.channels.channel import UserMessage
 from rasa.core.lock_store import LockError
 
-from clinic import settings
+from clinic import emergency
 from clinic.tracker_store import TrackerStoreUnavailable
 
 logger = logging.getLogger(__name__)
@@ -22,10 +22,10 @@ logger = logging.getLogger(__name__)
 
 def try_again_shortly() -> str:
     # A message that was not handled might have been an emergency.
-    emergency = settings.emergency_number() or "your local emergency number"
+    call = emergency.call_phrase(emergency.configured_number())
     return ("Sorry, I can't answer right now because of a technical problem, and your "
             "message was not saved. Please send it again in a minute. "
-            f"If this is an emergency, call {emergency} now.")
+            f"If this is an emergency, call {call} now.")
 
 
 def answering_store_outages(

@@ -18,12 +18,16 @@ It also checks what Rasa's channel doesn't: the body is a JSON object with a
 text `sender` and `message` (else 400 with the reason; a NUL or a lone
 surrogate in them, which the database refuses, would stop Rasa), and a message over
 PATIENT_MAX_MESSAGE_CHARS gets a polite answer instead of being passed on.
+
+Each reply carries the metadata the chat widget gets (clinic/patient_channel.py's
+widget_message): which response it is (the emergency guidance is marked so,
+with the emergency number, clinic/emergency.py), its source, who sent it.
 """
 import ipaddress
 import logging
-from typing import Any, Awaitable, Callable, List, Optional, Text, Union
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Union
 
-from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.exceptions import InvalidUsage
@@ -32,6 +36,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from clinic import settings
+from clinic.patient_channel import widget_message
 from clinic.patient_limits import is_text, too_long
 from clinic.store_outage import answering_store_outages
 
@@ -68,7 +73,7 @@ class TrustedRestInput(RestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
         # A message a store refuses (database or Redis down): "send it again".
-        on_new_message = answering_store_outages(on_new_message)
+        on_new_message = answering_store_outages(with_metadata(on_new_message))
         blueprint = super().blueprint(on_new_message)
         trusted = [ipaddress.ip_network(address, strict=False)
                    for address in settings.rest_trusted_addresses()]
@@ -103,6 +108,30 @@ class TrustedRestInput(RestInput):
             return None
 
         return blueprint
+
+
+def with_metadata(
+    on_new_message: Callable[[UserMessage], Awaitable[Any]],
+) -> Callable[[UserMessage], Awaitable[Any]]:
+    """Rasa's REST replies have text and buttons only: add each reply's metadata
+    (to every part, where Rasa splits a text at blank lines)."""
+    async def handle(message: UserMessage) -> Any:
+        collector = message.output_channel
+        if type(collector) is CollectingOutputChannel:  # not the streaming one
+            send = collector.send_response
+
+            async def send_response(recipient_id: Text, reply: Dict[Text, Any]) -> None:
+                metadata = widget_message(dict(reply))["metadata"]
+                before = len(collector.messages)
+                await send(recipient_id, reply)
+                if metadata:
+                    for part in collector.messages[before:]:
+                        part["metadata"] = metadata
+
+            collector.send_response = send_response  # type: ignore[assignment]
+        return await on_new_message(message)
+
+    return handle
 
 
 def is_trusted(address: Text, networks: List[IPNetwork]) -> bool:

@@ -3,7 +3,7 @@ send meanwhile (tests/test_emergency_priority.py, evaluation/emergency_benchmark
 import random
 
 EMERGENCY = "I suddenly have crushing chest pain"
-GUIDANCE = "This may be an emergency. Please call your local emergency number now"
+GUIDANCE = "This may be an emergency. Please call 911 now"  # settings/clinic.yml's number
 
 
 def heavy_message(seed: int, chars: int = 2000) -> str:

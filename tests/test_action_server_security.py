@@ -163,7 +163,7 @@ def test_the_action_server_listens_on_the_loopback_only(action_server):
 
 @pytest.mark.parametrize("intent, own_text", [
     ("cancel_staff_request", "I've cancelled your request for staff"),
-    ("report_emergency", "call your local emergency number now"),
+    ("report_emergency", "call 911 now"),
 ])
 def test_a_crafted_domain_does_not_change_what_the_paused_patient_sees(rasa_server, intent,
                                                                       own_text):

@@ -33,7 +33,8 @@ def test_front_page_embeds_the_widget_with_the_snippet(monkeypatch):
     page = client.get("/")
 
     assert ('<script src="https://clinic.example/static/widget/widget.js" '
-            'data-socket-url="https://chat.clinic.example" defer></script>') in page.text
+            'data-socket-url="https://chat.clinic.example" data-emergency-number="911" '
+            'defer></script>') in page.text
 
 
 def test_default_snippet_points_at_the_local_servers(monkeypatch):
@@ -41,16 +42,33 @@ def test_default_snippet_points_at_the_local_servers(monkeypatch):
     monkeypatch.delenv("WIDGET_SOCKET_URL", raising=False)
 
     assert ('<script src="http://localhost:8000/static/widget/widget.js" '
-            'data-socket-url="http://localhost:5005" defer></script>') in client.get("/").text
+            'data-socket-url="http://localhost:5005" data-emergency-number="911" '
+            'defer></script>') in client.get("/").text
+
+
+def clinic_settings_with(tmp_path, monkeypatch, emergency_line: str) -> None:
+    clinic_settings = (settings.PROJECT_ROOT / "settings/clinic.yml").read_text(encoding="utf-8")
+    path = tmp_path / "clinic.yml"
+    path.write_text(clinic_settings.replace('emergency_number: "911"', emergency_line),
+                    encoding="utf-8")
+    monkeypatch.setenv("CLINIC_SETTINGS_FILE", str(path))
 
 
 def test_emergency_number_from_the_clinic_settings(tmp_path, monkeypatch):
-    clinic_settings = (settings.PROJECT_ROOT / "settings/clinic.yml").read_text(encoding="utf-8")
-    path = tmp_path / "clinic.yml"
-    path.write_text(clinic_settings + '\nemergency_number: "911"\n', encoding="utf-8")
-    monkeypatch.setenv("CLINIC_SETTINGS_FILE", str(path))
+    clinic_settings_with(tmp_path, monkeypatch, 'emergency_number: "112"')
 
-    assert 'data-emergency-number="911" defer></script>' in client.get("/").text
+    assert 'data-emergency-number="112" defer></script>' in client.get("/").text
+
+
+@pytest.mark.parametrize("emergency_line", ["# no emergency_number", 'emergency_number: "call us"'])
+def test_without_a_usable_emergency_number_the_page_still_shows_the_chat(
+        tmp_path, monkeypatch, emergency_line):
+    clinic_settings_with(tmp_path, monkeypatch, emergency_line)
+    monkeypatch.delenv("WIDGET_SOCKET_URL", raising=False)
+
+    page = client.get("/")
+    assert page.status_code == 200
+    assert 'data-socket-url="http://localhost:5005" defer></script>' in page.text
 
 
 def test_treatment_pages_by_name():

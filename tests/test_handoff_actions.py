@@ -132,6 +132,7 @@ def test_an_emergency_while_waiting_gets_the_guidance_and_makes_the_request_urge
             sent.append((conversation_id, events))
 
     monkeypatch.setattr(handoff.RasaApi, "from_settings", RecordingRasaApi)
+    set_hours(clinic, ALWAYS_OPEN)
     clinic_database.handoff_store().request_handoff("patient-1", "patient asked", False, {})
 
     async def watch():
@@ -141,9 +142,12 @@ def test_an_emergency_while_waiting_gets_the_guidance_and_makes_the_request_urge
         return result
 
     assert asyncio.run(watch()) == []
-    [(conversation_id, [event])] = sent
+    [(conversation_id, [guidance, alerted])] = sent
     assert conversation_id == "patient-1"
-    assert "call your local emergency number now" in event["text"]
+    assert "call 911 now" in guidance["text"]
+    assert guidance["metadata"] == {"from": "assistant", "utter_action": "utter_emergency",
+                                    "emergency_number": "911"}
+    assert alerted["metadata"]["utter_action"] == "utter_emergency_staff_alerted"
     assert clinic_database.handoff_store().active_requests()[0]["urgent"] is True
 
 

@@ -61,7 +61,7 @@ def test_staff_take_over_the_patient_s_chat_and_hand_it_back(stack, patient):
 
     # An emergency still gets the guidance at once, and the request becomes urgent.
     patient.say("i suddenly have crushing chest pain and cant breathe")
-    patient.wait_for("call your local emergency number now", timeout=15)
+    patient.wait_for("call 911 now", timeout=15)
     assert request_for(stack, patient.session_id)["urgent"] is True
 
     status, resolved = stack.staff("POST", f"/handoffs/{request['id']}/hand-back")
@@ -112,7 +112,7 @@ def test_over_rest_the_bot_pauses_and_an_emergency_still_gets_the_guidance(stack
     # REST answers only with what the request itself produced; the guidance follows
     # straight after, into the conversation (a socket.io patient sees it at once).
     stack.send(patient, "my throat is swelling up and i cant breathe")
-    stored_bot_message(stack, patient, "call your local emergency number now")
+    stored_bot_message(stack, patient, "call 911 now")
 
     request = request_for(stack, patient)
     assert request["urgent"] is True

@@ -54,7 +54,7 @@ def test_emergency_is_sent_to_emergency_services_even_mid_conversation(rasa_serv
 
     answer = texts(rasa_server.send(patient, "i have crushing chest pain and cant breathe"))
 
-    assert "call your local emergency number now" in answer
+    assert "call 911 now" in answer
 
 
 def test_the_notice_is_shown_on_the_first_greeting_only(rasa_server):

@@ -1,4 +1,9 @@
-"""Requests nobody claims in time get a callback offer in the patient's chat."""
+"""Requests nobody claims in time get a callback offer in the patient's chat.
+
+Never an urgent one: a patient who reported an emergency has been told to call
+emergency services and what the clinic will do; their request stays at the top
+of the queue until a member of staff deals with it (HandoffStore.unclaimed_since
+and mark_callback_offered leave urgent requests alone)."""
 import asyncio
 import logging
 from datetime import timedelta
@@ -17,7 +22,8 @@ async def offer_callbacks_for_unclaimed(store: HandoffStore, rasa: RasaApi,
     """Resume each conversation waiting longer than `timeout` with a callback offer."""
     offered = 0
     for request in store.unclaimed_since(utc_now() - timeout):
-        store.mark_callback_offered(request["id"])
+        if not store.mark_callback_offered(request["id"]):
+            continue  # claimed, cancelled or made urgent meanwhile
         await rasa.resume(request["conversation_id"])
         await rasa.trigger_intent(request["conversation_id"], "EXTERNAL_offer_callback")
         offered += 1

@@ -7,7 +7,7 @@ from typing import List, Tuple
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
-from clinic import settings
+from clinic import emergency, settings
 from clinic.documents import Section, TreatmentDocument, bullet_point, load_documents
 from webapp.templating import templates
 
@@ -54,7 +54,7 @@ def _treatment_page(request: Request, document: TreatmentDocument,
         "treatments": documents,
         "widget_script_url": f"{settings.web_public_url()}/static/widget/widget.js",
         "widget_socket_url": settings.widget_socket_url(),
-        "emergency_number": settings.emergency_number(),
+        "emergency_number": emergency.configured_number(),
     })
 
 

@@ -1,7 +1,11 @@
 // Turns the server's payloads (bot_uttered, chat_history) into the messages
-// the widget shows: {sender, text, buttons, source, staffName}.
+// the widget shows: {sender, text, buttons, source, staffName, emergency}.
 
 export const STAFF = "clinic_staff"; // metadata.from of a staff member's message
+// metadata.utter_action of the emergency guidance, however it was sent
+// (clinic/emergency.py); metadata.emergency_number is the number to call.
+export const EMERGENCY_RESPONSE = "utter_emergency";
+const DIALLABLE = /^\+?\d{2,15}$/;
 export const TALK_TO_STAFF = { title: "I'd like to talk to a person", payload: "/request_human" };
 
 function text(value) {
@@ -24,6 +28,17 @@ function withSource(body, source) {
   return { text: body, source: body.includes(source) ? "" : source };
 }
 
+/**
+ * The emergency guidance's call link: {number, href} (href null when the
+ * number can't be dialled), or null for any other message.
+ */
+function emergencyOf(metadata, isStaff) {
+  if (isStaff || metadata.utter_action !== EMERGENCY_RESPONSE) return null;
+  const number = text(metadata.emergency_number).trim();
+  const dialled = number.replace(/[\s-]/g, "");
+  return { number, href: DIALLABLE.test(dialled) ? `tel:${dialled}` : null };
+}
+
 /** A bot_uttered payload, or an assistant/staff entry of chat_history. */
 export function fromServer(payload, sender) {
   const metadata = payload.metadata && typeof payload.metadata === "object" ? payload.metadata : {};
@@ -35,11 +50,12 @@ export function fromServer(payload, sender) {
     buttons: buttonsOf(payload),
     source,
     staffName: isStaff ? text(metadata.staff_name).trim() : "",
+    emergency: emergencyOf(metadata, isStaff),
   };
 }
 
 export function fromPatient(body) {
-  return { sender: "patient", text: body, buttons: [], source: "", staffName: "" };
+  return { sender: "patient", text: body, buttons: [], source: "", staffName: "", emergency: null };
 }
 
 /** The messages of a chat_history payload, in order. */

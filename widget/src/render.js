@@ -54,14 +54,42 @@ function senderLabel(message) {
 }
 
 /**
- * One message as a list item. onButton(button) is called when one of its
- * buttons is used; buttonsEnabled false shows them disabled (history).
+ * The emergency guidance stands out: a heading, and a tap-to-call link when
+ * the clinic set its emergency number (else the text names "your local
+ * emergency number", and there is no link).
  */
-export function renderMessage(message, { onButton, buttonsEnabled }) {
+function emergencyParts(emergency) {
+  const title = element("p", "caw-emergency-title");
+  const icon = element("span", "caw-emergency-icon", "!");
+  icon.setAttribute("aria-hidden", "true");
+  title.append(icon, document.createTextNode("Possible emergency"));
+  const parts = { before: [title], after: [] };
+  if (emergency.href) {
+    const call = element("a", "caw-call", `Call ${emergency.number}`);
+    call.href = emergency.href;
+    parts.after.push(call);
+  }
+  return parts;
+}
+
+/**
+ * One message as a list item. onButton(button) is called when one of its
+ * buttons is used; buttonsEnabled false shows them disabled (history). A new
+ * emergency guidance (live) is an alert for screen readers; in the history it
+ * looks the same but isn't read out again.
+ */
+export function renderMessage(message, { onButton, buttonsEnabled, live = false }) {
   const item = element("li", `caw-message caw-message--${message.sender}`);
   const bubble = element("div", "caw-bubble");
+  const emergency = message.emergency ? emergencyParts(message.emergency) : null;
+  if (emergency) {
+    item.classList.add("caw-message--emergency");
+    if (live) bubble.setAttribute("role", "alert");
+  }
   bubble.append(...senderLabel(message));
+  if (emergency) bubble.append(...emergency.before);
   if (message.text) bubble.append(paragraphs(message.text));
+  if (emergency) bubble.append(...emergency.after);
   if (message.source) {
     const caption = element("p", "caw-source");
     caption.append(linkedText(message.source.startsWith("Source:") ? message.source : `Source: ${message.source}`));

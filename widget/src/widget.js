@@ -84,9 +84,9 @@ function start(script) {
     ui.log.scrollTop = ui.log.scrollHeight;
   }
 
-  function append(message, buttonsEnabled) {
+  function append(message, buttonsEnabled, live = false) {
     if (!message.text && !message.source && !message.buttons.length) return;
-    ui.list.append(renderMessage(message, { onButton: sendButton, buttonsEnabled }));
+    ui.list.append(renderMessage(message, { onButton: sendButton, buttonsEnabled, live }));
     ui.empty.hidden = true;
     scrollToEnd();
   }
@@ -193,7 +193,7 @@ function start(script) {
     onHistory: showHistory,
     onBotMessage(payload) {
       setTyping(false);
-      append(fromServer(payload), true);
+      append(fromServer(payload), true, true);
       if (!isOpen()) setUnread(true);
     },
     onOffline() {

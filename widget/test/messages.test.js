@@ -43,7 +43,37 @@ test("buttons and Rasa's quick_replies are both read", () => {
 
 test("non-string fields are ignored, not shown", () => {
   const message = fromServer({ text: { html: "<b>x</b>" }, metadata: "nope", buttons: [null, { title: 3 }] });
-  assert.deepEqual(message, { sender: "assistant", text: "", buttons: [], source: "", staffName: "" });
+  assert.deepEqual(message, { sender: "assistant", text: "", buttons: [], source: "", staffName: "", emergency: null });
+});
+
+const GUIDANCE = "This may be an emergency. Please call 911 now, or go to the nearest emergency department.";
+
+test("the emergency guidance is marked, with a tap-to-call link to the clinic's emergency number", () => {
+  const message = fromServer({ text: GUIDANCE, metadata: { utter_action: "utter_emergency", emergency_number: "911" } });
+  assert.deepEqual(message.emergency, { number: "911", href: "tel:911" });
+  assert.equal(message.text, GUIDANCE);
+  assert.deepEqual(fromServer({ text: GUIDANCE, metadata: { utter_action: "utter_emergency", emergency_number: "+44 999" } }).emergency,
+    { number: "+44 999", href: "tel:+44999" });
+});
+
+test("without an emergency number the guidance is still marked, but has no link", () => {
+  const text = "This may be an emergency. Please call your local emergency number now.";
+  assert.deepEqual(fromServer({ text, metadata: { utter_action: "utter_emergency" } }).emergency, { number: "", href: null });
+  // Nothing but digits is dialled.
+  assert.deepEqual(fromServer({ text, metadata: { utter_action: "utter_emergency", emergency_number: "javascript:alert(1)" } }).emergency,
+    { number: "javascript:alert(1)", href: null });
+});
+
+test("other messages, and staff messages, are not the emergency guidance", () => {
+  assert.equal(fromServer({ text: "About 15 to 30 minutes.", metadata: { utter_action: "utter_answer" } }).emergency, null);
+  assert.equal(fromServer({ text: "Call 911", metadata: { from: "clinic_staff", utter_action: "utter_emergency" } }).emergency, null);
+});
+
+test("the history shows the emergency guidance as it was shown live", () => {
+  const [guidance] = fromHistory({ messages: [
+    { sender: "assistant", text: GUIDANCE, metadata: { utter_action: "utter_emergency", emergency_number: "911" }, timestamp: 1 },
+  ] });
+  assert.deepEqual(guidance.emergency, { number: "911", href: "tel:911" });
 });
 
 test("history shows a clicked button's title instead of its payload", () => {
