@@ -49,7 +49,7 @@ const rowOf = (id) => document.getElementById(`request-${id}`);
 function newRow(id) {
   const row = template.content.firstElementChild.cloneNode(true);
   for (const element of [row, ...row.querySelectorAll('*')]) {
-    for (const name of ['id', 'for', 'action', 'aria-describedby', 'data-request-id']) {
+    for (const name of ['id', 'for', 'action', 'aria-describedby', 'aria-labelledby', 'data-request-id']) {
       const value = element.getAttribute(name);
       if (value && value.includes('{id}')) element.setAttribute(name, value.replaceAll('{id}', id));
     }
@@ -139,10 +139,10 @@ async function refreshConversation(row) {
   if (!response.ok) return; // not indexed yet (404): the next round
   const atTheEnd = first || following(list);
   const before = showUnread(row);
-  const { messages } = view.render(await response.json());
+  const { messages, events } = view.render(await response.json());
   if (!row.isConnected) return;
   const unread = showUnread(row);
-  if (messages.length && atTheEnd) list.scrollTop = list.scrollHeight;
+  if ((messages.length || events) && atTheEnd) list.scrollTop = list.scrollHeight;
   if (unread > before && row.dataset.mine) {
     news.textContent = `${counted(unread - before, 'new message', 'new messages')} from the patient: ${field(row, 'reason').textContent}.`;
     alertNurse('message', 'A patient you are helping wrote again', row.dataset.requestId);
