@@ -156,6 +156,10 @@ function render(requests) {
     if (row.contains(document.activeElement)) heading.focus();
     row.remove();
   }
+  // What was read of requests no longer in the queue is no longer needed.
+  for (const key of Object.keys(localStorage)) {
+    if (key.startsWith(READ_KEY) && !ids.has(key.slice(READ_KEY.length))) localStorage.removeItem(key);
+  }
   requests.forEach((request, index) => {
     const row = rowOf(request.id) || newRow(String(request.id));
     fill(row, request);
@@ -361,8 +365,7 @@ const afterSuccess = {
     form.elements.text.value = '';
     feedback.textContent = 'Reply sent to the patient\'s chat.';
   },
-  'hand-back'(row) {
-    localStorage.removeItem(READ_KEY + row.dataset.requestId);
+  'hand-back'() {
     news.textContent = 'Handed back to the assistant.';
     heading.focus();
   },
