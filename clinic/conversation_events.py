@@ -19,7 +19,7 @@ not a message. A malformed event is skipped, never an error.
 A patient's message that came while a form (Rasa's active loop) was asking for
 a slot is an answer to the form's question (a name, a phone number, "tomorrow
 morning"), not a question for the NLU: whatever intent it got, it is no
-fallback. `form_state_after()` follows the `active_loop` and `requested_slot`
+fallback. An emergency is never an answer: it is read as one in every state. `form_state_after()` follows the `active_loop` and `requested_slot`
 events that tell which question a form is asking.
 """
 import json
@@ -147,7 +147,8 @@ def _patient_message(common: Dict[str, Any], text: str, event: Dict[str, Any],
     return Message(
         **common, sender=PATIENT, text=text, intent=_text(intent.get("name")),
         confidence=float(confidence) if isinstance(confidence, (int, float)) else None,
-        rasa_message_id=_text(message_id), form_slot=form_slot)
+        rasa_message_id=_text(message_id),
+        form_slot=None if intent.get("name") == EMERGENCY_INTENT else form_slot)
 
 
 def _dict(value: Any) -> Dict[str, Any]:

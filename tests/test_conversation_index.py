@@ -120,6 +120,9 @@ def test_answers_to_a_form_s_questions_are_no_fallback_nor_low_confidence(rasa, 
     clinic.listed()  # a round of indexing between the question and its answer
     rasa.save("callback", patient("+1 555 0100 123", "ask_cost", 0.22),
               *asks("callback_time", "When is best?"))
+    # An emergency while the form asks is no answer: it is read as the emergency it is.
+    rasa.save("callback", patient("I can't breathe", "report_emergency", 0.99),
+              *asks("callback_time", "When is best?"))
     rasa.save("callback", patient("tomorrow morning", "greet", 0.4),
               ActiveLoop(None), SlotSet("requested_slot", None),
               response("utter_callback_saved", "Thank you, Ann Smith."))
@@ -129,9 +132,9 @@ def test_answers_to_a_form_s_questions_are_no_fallback_nor_low_confidence(rasa, 
     messages = [m for m in clinic.transcript("callback").messages if m["sender"] == "patient"]
     assert [(m["text"], m["form_slot"]) for m in messages] == [
         ("I'd like to talk to a person", None), ("Ann Smith", "callback_name"),
-        ("+1 555 0100 123", "callback_contact"), ("tomorrow morning", "callback_time"),
-        ("asdf qwerty", None)]
-    assert clinic.flags()["callback"] == ["fallback"]  # the last message alone
+        ("+1 555 0100 123", "callback_contact"), ("I can't breathe", None),
+        ("tomorrow morning", "callback_time"), ("asdf qwerty", None)]
+    assert clinic.flags()["callback"] == ["emergency", "fallback"]  # not from the answers
 
     rasa.save("answers-only", patient("I'd like to talk to a person", "request_human", 0.99),
               ActiveLoop("callback_form"), *asks("callback_name", "What name?"))
