@@ -64,7 +64,7 @@ WIDGET_INSTALLED := widget/node_modules/.installed
 WIDGET_BUILT := webapp/static/widget/widget.js
 
 .PHONY: help install lock validate train widget run add-staff shell test test-conversations test-understanding \
-	test-widget test-pytest evaluate compare-baselines benchmark benchmark-handoff benchmark-content benchmark-console benchmark-login benchmark-load benchmark-emergency clean \
+	test-widget test-pytest evaluate compare-baselines benchmark benchmark-handoff benchmark-inbox benchmark-content benchmark-console benchmark-login benchmark-load benchmark-emergency clean \
 	export-annotations retention patient-export patient-delete
 
 help: ## List the targets
@@ -233,6 +233,9 @@ benchmark: train ## Training time, server start time, reply latency p50/p95/p99 
 
 benchmark-handoff: train ## Time from a staff message sent to its arrival in the patient's socket
 	$(PY) -m evaluation.handoff_latency
+
+benchmark-inbox: train widget ## Time from a patient's message (socket) to the nurse's view of it in Chromium, p50/p95 over 30 messages
+	$(PY) -m evaluation.inbox_latency
 
 benchmark-content: train ## Time from a sentence edited to its answer live, and from ten NLU examples to a promoted model
 	$(PY) -m evaluation.content_workflow_benchmark

@@ -5,6 +5,8 @@ page (webapp/console_analytics.py):
 - conversations per day (by the day they started);
 - top intents of the patients' understood messages;
 - fallback rate per day: the share of patients' messages not understood;
+(a patient's answer to a form's question, a name or a phone number, is no
+question for the NLU: neither an intent of the top ones nor a fallback);
 - handoffs: the share of the period's conversations that asked for staff, and
   the waiting time from a request to its claim (median and 90th percentile),
   with the requests per day;
@@ -133,7 +135,7 @@ class Analytics:
             return [tuple(row) for row in connection.execute(
                 select(message.intent, count).where(
                     _patients(period), message.intent.isnot(None),
-                    message.intent != FALLBACK_INTENT)
+                    message.intent != FALLBACK_INTENT, message.form_slot.is_(None))
                 .group_by(message.intent).order_by(count.desc(), message.intent)
                 .limit(TOP_INTENTS))]
 
@@ -181,7 +183,7 @@ class Analytics:
         """(patients' messages, those not understood) in each slice of time."""
         message = ConversationMessage
         return self._per_slice(period, message.timestamp, _patients(period),
-                               func.count().filter(message.intent == FALLBACK_INTENT))
+                               func.count().filter(message.fallback))
 
     def _per_slice(self, period: Period, moment, condition, *more_counts) -> List[Slice]:
         """(rows, *more_counts) of each slice of time with rows."""

@@ -87,7 +87,8 @@ class Annotations:
             message = session.scalars(select(ConversationMessage).where(
                 ConversationMessage.event_id == event_id,
                 ConversationMessage.sender_id == conversation_id,
-                ConversationMessage.sender == PATIENT)).first()
+                ConversationMessage.sender == PATIENT,
+                ConversationMessage.form_slot.is_(None))).first()  # not a form's answer
             if message is None:
                 raise NotAPatientMessage(event_id)
             annotation = session.scalars(select(Annotation).where(

@@ -15,6 +15,12 @@ the `events` table. Messages are two kinds of event:
   the buttons offered are in `data.buttons`.
 Everything else (actions, slots, pauses, intents triggered by the web app) is
 not a message. A malformed event is skipped, never an error.
+
+A patient's message that came while a form (Rasa's active loop) was asking for
+a slot is an answer to the form's question (a name, a phone number, "tomorrow
+morning"), not a question for the NLU: whatever intent it got, it is no
+fallback. An emergency is never an answer: it is read as one in every state. `form_state_after()` follows the `active_loop` and `requested_slot`
+events that tell which question a form is asking.
 """
 import json
 from dataclasses import dataclass
@@ -22,7 +28,7 @@ from datetime import datetime, timezone
 from typing import Any, Dict, Optional, Tuple
 
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
-from rasa.shared.core.constants import IS_EXTERNAL
+from rasa.shared.core.constants import IS_EXTERNAL, REQUESTED_SLOT
 
 from clinic.button_titles import Button, buttons_of
 from clinic.rasa_api import STAFF
@@ -51,17 +57,58 @@ class Message:
     source: Optional[str] = None  # answers: "Source: the clinic's ... page, ..."
     sections: Tuple[str, ...] = ()
     staff_name: Optional[str] = None  # staff messages
+    form_slot: Optional[str] = None  # patient messages: the slot a form was asking for
 
     @property
     def fallback(self) -> bool:
-        """Not understood: the patient's message was nlu_fallback, or this is the
-        assistant asking to rephrase, or offering staff after failing again."""
-        return self.intent == FALLBACK_INTENT or self.response in FALLBACK_RESPONSES
+        """Not understood: the patient's message was nlu_fallback (but not an
+        answer to a form's question), or this is the assistant asking to
+        rephrase, or offering staff after failing again."""
+        return ((self.intent == FALLBACK_INTENT and self.form_slot is None)
+                or self.response in FALLBACK_RESPONSES)
+
+
+@dataclass(frozen=True)
+class FormState:
+    """Which form is active in a conversation, and the slot it asks for."""
+    active_loop: Optional[str] = None
+    requested_slot: Optional[str] = None
+
+    @property
+    def asking(self) -> Optional[str]:
+        """The slot an active form is asking for: the next message answers it."""
+        return self.requested_slot if self.active_loop else None
+
+
+NO_FORM = FormState()
+
+
+def form_state_after(state: FormState, type_name: str, data: Optional[str]) -> FormState:
+    """The conversation's form state after a row of Rasa's `events` table."""
+    if type_name in ("restart", "session_started"):
+        return NO_FORM
+    if type_name == "reset_slots":
+        return FormState(state.active_loop)
+    if type_name not in ("active_loop", "slot"):
+        return state
+    try:
+        event = json.loads(data or "")
+    except ValueError:
+        return state
+    if not isinstance(event, dict):
+        return state
+    if type_name == "active_loop":
+        return FormState(_text(event.get("name")), state.requested_slot)
+    if event.get("name") == REQUESTED_SLOT:
+        return FormState(state.active_loop, _text(event.get("value")))
+    return state
 
 
 def message_from_event(event_id: int, sender_id: str, type_name: str,
-                       timestamp: Optional[float], data: Optional[str]) -> Optional[Message]:
-    """The message a row of Rasa's `events` table holds, or None."""
+                       timestamp: Optional[float], data: Optional[str],
+                       form: FormState = NO_FORM) -> Optional[Message]:
+    """The message a row of Rasa's `events` table holds, or None; `form` is
+    the conversation's form state when it came."""
     if type_name not in ("user", "bot"):
         return None
     try:
@@ -76,7 +123,7 @@ def message_from_event(event_id: int, sender_id: str, type_name: str,
         return None
     common = {"event_id": event_id, "sender_id": sender_id, "timestamp": _moment(timestamp)}
     if type_name == "user":
-        return _patient_message(common, text, event)
+        return _patient_message(common, text, event, form.asking)
     if metadata.get("from") == STAFF:
         return Message(**common, sender=STAFF_MEMBER, text=text,
                        staff_name=_text(metadata.get("staff_name")))
@@ -92,14 +139,16 @@ def message_from_event(event_id: int, sender_id: str, type_name: str,
         if isinstance(sections, list) else ())
 
 
-def _patient_message(common: Dict[str, Any], text: str, event: Dict[str, Any]) -> Message:
+def _patient_message(common: Dict[str, Any], text: str, event: Dict[str, Any],
+                     form_slot: Optional[str]) -> Message:
     intent = _dict(_dict(event.get("parse_data")).get("intent"))
     confidence = intent.get("confidence")
     message_id = event.get("message_id") or _dict(event.get("parse_data")).get("message_id")
     return Message(
         **common, sender=PATIENT, text=text, intent=_text(intent.get("name")),
         confidence=float(confidence) if isinstance(confidence, (int, float)) else None,
-        rasa_message_id=_text(message_id))
+        rasa_message_id=_text(message_id),
+        form_slot=None if intent.get("name") == EMERGENCY_INTENT else form_slot)
 
 
 def _dict(value: Any) -> Dict[str, Any]:

@@ -11,10 +11,14 @@ updates two tables:
   patients and staff wrote, its lower-cased text for search; a patient's
   button click as the button's title, with the payload beside it
   (clinic/button_titles.py: the title offered in the conversation's messages
-  so far, kept with the assistant's);
+  so far, kept with the assistant's); for a patient's answer to a form's
+  question, the slot asked for (such an answer is never a fallback, nor a
+  low confidence: clinic/conversation_events.py);
 - conversation_summaries: per conversation its first question, start, last
   activity, message count, whether it had an emergency or a fallback, and the
-  lowest confidence of its patient's understood messages.
+  lowest confidence of its patient's understood messages (form answers aside).
+A third, conversation_forms, keeps each conversation's form state (which form
+is active, the slot it asks for) from one batch to the next.
 The web app runs it every second and before serving a list or a transcript.
 The index is a copy: when its tables lack a column this version needs, they
 are made again and filled from all of Rasa's events.
@@ -40,8 +44,9 @@ from sqlalchemy.engine import Engine, Row
 from sqlalchemy.orm import Session
 
 from clinic.button_titles import Button, ButtonTitles
-from clinic.conversation_events import (EMERGENCY_INTENT, FALLBACK_INTENT, PATIENT,
-                                        STAFF_MEMBER, Message, message_from_event)
+from clinic.conversation_events import (EMERGENCY_INTENT, FALLBACK_INTENT, NO_FORM, PATIENT,
+                                        STAFF_MEMBER, FormState, Message, form_state_after,
+                                        message_from_event)
 from clinic.database import Base, Database, as_utc, utc_now
 
 BATCH_SIZE = 1000  # events a transaction: short, as Rasa waits for SQLite's write lock
@@ -67,7 +72,7 @@ class ConversationSummary(Base):
     message_count = Column(Integer, nullable=False)
     emergency = Column(Boolean, nullable=False)
     fallback = Column(Boolean, nullable=False)
-    lowest_confidence = Column(Float)  # of the patient's messages, but nlu_fallback
+    lowest_confidence = Column(Float)  # of the patient's messages, but nlu_fallback and form answers
     last_event_id = Column(Integer, nullable=False)  # its newest message's
 
     __table_args__ = (Index("ix_conversation_summaries_newest", "last_activity_at", "sender_id"),)
@@ -91,6 +96,7 @@ class ConversationMessage(Base):
     sections = Column(Text)  # JSON list of the document's section headings
     staff_name = Column(String(100))
     rasa_message_id = Column(String(255))
+    form_slot = Column(String(255))  # a patient's answer to a form: the slot asked for
 
     __table_args__ = (
         Index("ix_conversation_messages_transcript", "sender_id", "event_id"),
@@ -101,6 +107,15 @@ class ConversationMessage(Base):
         UniqueConstraint("sender_id", "rasa_message_id",
                          name="uq_conversation_messages_rasa_message"),
     )
+
+
+class ConversationForm(Base):
+    """A conversation's form state after the events indexed so far."""
+    __tablename__ = "conversation_forms"
+
+    sender_id = Column(String(255), primary_key=True)
+    active_loop = Column(String(255))
+    requested_slot = Column(String(255))
 
 
 class IndexProgress(Base):
@@ -120,7 +135,7 @@ class IndexGap(Base):
 PROGRESS_ROW = 1
 _INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 INDEX_TABLES = [ConversationSummary.__table__, ConversationMessage.__table__,
-                IndexProgress.__table__, IndexGap.__table__]
+                ConversationForm.__table__, IndexProgress.__table__, IndexGap.__table__]
 
 
 class ConversationIndex:
@@ -160,9 +175,11 @@ class ConversationIndex:
                                   .order_by(RASA_EVENTS.c.id).limit(limit)).all()
             late = session.execute(select(RASA_EVENTS).where(
                 RASA_EVENTS.c.id.in_([gap.event_id for gap in gaps]))).all() if gaps else []
-            messages = _with_button_titles(session, [message for message in (
-                message_from_event(row.id, row.sender_id, row.type_name, row.timestamp, row.data)
-                for row in [*new, *late]) if message])
+            found = self._messages_of(session, new)
+            # A late event's form state is unknown: the events around it were read before.
+            found += (message_from_event(row.id, row.sender_id, row.type_name, row.timestamp,
+                                         row.data) for row in late)
+            messages = _with_button_titles(session, [message for message in found if message])
             self._add_messages(session, messages)
             self._summarise(session, {message.sender_id for message in messages})
             self._keep_gaps(session, progress, new, gaps, {row.id for row in late}, limit)
@@ -190,6 +207,34 @@ class ConversationIndex:
         return session.scalar(select(IndexProgress.last_event_id)
                               .where(IndexProgress.id == PROGRESS_ROW))
 
+    def _messages_of(self, session: Session, rows: Sequence[Row]) -> List[Optional[Message]]:
+        """The messages of new events, in order, each with its conversation's
+        form state when it came; the form states after them are stored."""
+        form = ConversationForm
+        senders = {row.sender_id for row in rows}
+        states = {row.sender_id: FormState(row.active_loop, row.requested_slot)
+                  for row in session.execute(
+                      select(form.sender_id, form.active_loop, form.requested_slot)
+                      .where(form.sender_id.in_(senders)))} if senders else {}
+        before = dict(states)
+        messages = []
+        for row in rows:
+            state = states.get(row.sender_id, NO_FORM)
+            messages.append(message_from_event(row.id, row.sender_id, row.type_name,
+                                               row.timestamp, row.data, state))
+            states[row.sender_id] = form_state_after(state, row.type_name, row.data)
+        changed = [{"sender_id": sender_id, "active_loop": state.active_loop,
+                    "requested_slot": state.requested_slot}
+                   for sender_id, state in states.items()
+                   if state != before.get(sender_id, NO_FORM)]
+        if changed:
+            insert = self._insert(form.__table__)
+            session.execute(insert.on_conflict_do_update(
+                index_elements=["sender_id"],
+                set_={"active_loop": insert.excluded.active_loop,
+                      "requested_slot": insert.excluded.requested_slot}), changed)
+        return messages
+
     def _add_messages(self, session: Session, messages: List[Message]) -> None:
         if not messages:
             return
@@ -201,6 +246,7 @@ class ConversationIndex:
             "intent": m.intent, "confidence": m.confidence, "fallback": m.fallback,
             "source": m.source, "sections": json.dumps(m.sections) if m.sections else None,
             "staff_name": m.staff_name, "rasa_message_id": m.rasa_message_id,
+            "form_slot": m.form_slot,
         } for m in messages])
 
     def _summarise(self, session: Session, senders: Set[str]) -> None:
@@ -214,8 +260,9 @@ class ConversationIndex:
                    func.count().label("message_count"),
                    func.max(case((m.c.intent == EMERGENCY_INTENT, 1), else_=0)).label("emergency"),
                    func.max(case((m.c.fallback, 1), else_=0)).label("fallback"),
-                   func.min(case(((m.c.sender == PATIENT) & (m.c.intent != FALLBACK_INTENT),
-                                  m.c.confidence))).label("lowest_confidence"),
+                   func.min(case(((m.c.sender == PATIENT) & (m.c.intent != FALLBACK_INTENT)
+                                  & m.c.form_slot.is_(None), m.c.confidence)))
+                   .label("lowest_confidence"),
                    func.max(m.c.event_id).label("last_event_id"),
                    func.min(case((m.c.sender == PATIENT, m.c.event_id))).label("first_question_id"))
             .where(m.c.sender_id.in_(senders)).group_by(m.c.sender_id)).all()

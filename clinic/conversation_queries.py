@@ -152,7 +152,7 @@ def _message(message: ConversationMessage) -> dict:
         "text": message.text, "button_payload": message.button_payload,
         "intent": message.intent, "confidence": message.confidence,
         "source": message.source, "sections": json.loads(message.sections or "[]"),
-        "staff_name": message.staff_name,
+        "staff_name": message.staff_name, "form_slot": message.form_slot,
     }
 
 

@@ -33,8 +33,9 @@ from clinic import settings
 from clinic.annotations import Annotation
 from clinic.audit_log import AuditLog
 from clinic.conversation_events import message_from_event
-from clinic.conversation_index import (PROGRESS_ROW, RASA_EVENTS, ConversationIndex,
-                                       ConversationMessage, ConversationSummary, IndexProgress)
+from clinic.conversation_index import (PROGRESS_ROW, RASA_EVENTS, ConversationForm,
+                                       ConversationIndex, ConversationMessage,
+                                       ConversationSummary, IndexProgress)
 from clinic.database import Database, iso, utc_now
 from clinic.handoff_store import CallbackRequest, HandoffRequest
 from clinic.rasa_api import RasaApi, RasaApiError
@@ -91,6 +92,8 @@ def erase(session: Session, conversation_ids: Iterable[str], with_events: bool) 
     }
     erased = {table: session.execute(statement).rowcount
               for table, statement in statements.items()}
+    # Which form was active: no words of the patient's, so not counted.
+    session.execute(delete(ConversationForm).where(ConversationForm.sender_id.in_(ids)))
     if with_events:
         erased["events"] = _erase_events(session, ids)
     return NOTHING + Erased(erased)

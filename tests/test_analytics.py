@@ -13,6 +13,8 @@ from clinic.analytics import Analytics, DayOfHandoffs, DayOfMessages, Period, pe
 from clinic.conversation_index import ConversationIndex
 from clinic.database import Database
 from clinic.handoff_store import RESOLVED, WAITING, HandoffRequest
+from rasa.shared.core.events import ActiveLoop, SlotSet
+
 from tests.rasa_events import RasaEvents, patient
 from tests.services import fresh_postgres_database
 
@@ -89,6 +91,25 @@ def test_the_fallback_rate_is_the_share_of_patients_messages_not_understood(data
     assert days == [DayOfMessages(MARCH_7, 4, 1), DayOfMessages(MARCH_8, 1, 0),
                     DayOfMessages(MARCH_9, 3, 1)]
     assert [day.fallback_rate for day in days] == [0.25, 0.0, 1 / 3]
+
+
+def test_answers_to_a_form_s_questions_are_neither_misses_nor_top_intents(database):
+    at = lambda *moment: utc(*moment).timestamp()  # noqa: E731
+    rasa = RasaEvents(database.engine.url.render_as_string(hide_password=False))
+    # 9 March, 12:00 in New York: the callback form takes a name and a phone number.
+    rasa.save("g", ActiveLoop("callback_form", timestamp=at(9, 16)),
+              SlotSet("requested_slot", "callback_name", timestamp=at(9, 16)),
+              patient("Ann Smith", "nlu_fallback", 0.3, timestamp=at(9, 16, 1)),
+              SlotSet("requested_slot", "callback_contact", timestamp=at(9, 16, 1)),
+              patient("555 0100 123", "ask_cost", 0.2, timestamp=at(9, 16, 2)))
+    rasa.close()
+    ConversationIndex(database).index_new_events()
+
+    analytics = Analytics(database)
+
+    assert analytics.messages_per_day(PERIOD)[-1] == DayOfMessages(MARCH_9, 5, 1)
+    assert analytics.top_intents(PERIOD) == [
+        ("ask_cost", 3), ("ask_duration", 1), ("greet", 1), ("request_human", 1)]
 
 
 def test_handoffs_rate_and_waiting_time_from_request_to_claim(database):

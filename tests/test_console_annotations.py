@@ -7,7 +7,9 @@ from html import unescape
 
 import pytest
 
-from tests.rasa_events import RasaEvents, answer, patient
+from rasa.shared.core.events import ActiveLoop, SlotSet
+
+from tests.rasa_events import RasaEvents, answer, patient, response
 from tests.staff_console import clock, console  # noqa: F401
 
 
@@ -71,6 +73,28 @@ def test_staff_see_no_annotation_controls_and_cannot_annotate(console, conversat
     assert "Annotate this message" not in page and "annotations.js" not in page
     assert refused.status_code == 403
     assert "This needs the editor role; your account has the staff role." in unescape(refused.text)
+    assert console.stored("SELECT count(*) FROM annotations") == [(0,)]
+
+
+def test_an_answer_to_a_form_s_question_is_not_offered_for_annotation(console, conversation):
+    rasa = RasaEvents(console.database_url)
+    rasa.save("p3", patient("I'd like a call back", "request_human", 0.98),
+              ActiveLoop("callback_form"), SlotSet("requested_slot", "callback_contact"),
+              response("utter_ask_callback_contact", "Which phone number or email address?"),
+              patient("+1 555 0100 123", "nlu_fallback", 0.3))
+    rasa.close()
+    csrf = logged_in(console, "editor")
+
+    page = console.client.get("/staff/conversations/p3").text
+    [(phone,)] = console.stored(
+        "SELECT event_id FROM conversation_messages WHERE text = '+1 555 0100 123'")
+    refused = annotate(console, csrf, phone, conversation_id="p3")
+
+    shown_now = re.sub(r"<template.*?</template>", "", page, flags=re.S)
+    assert shown_now.count("Annotate this message") == 1  # the request, not the phone number
+    assert f'id="annotations-{phone}"' not in page
+    assert "Answer to the form&#39;s question: callback_contact" in page
+    assert refused.status_code == 404
     assert console.stored("SELECT count(*) FROM annotations") == [(0,)]
 
 

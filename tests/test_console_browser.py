@@ -23,6 +23,24 @@ OscillatorNode.prototype.start = function (...args) {
   return start.apply(this, args);
 };
 """
+# Records the desktop notifications the page shows (title and body), and lets a
+# test say the tab is in the background (headless Chromium's never is).
+RECORD_NOTIFICATIONS = """
+window.notificationsShown = [];
+window.pretendHidden = false;
+Object.defineProperty(Document.prototype, 'hidden', { get: () => window.pretendHidden });
+if (window.Notification) {
+  const Real = window.Notification;
+  window.Notification = class extends Real {
+    constructor(title, options) {
+      super(title, options);
+      window.notificationsShown.push({ title, body: (options || {}).body });
+    }
+  };
+}
+"""
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 375, "height": 740}
 UNLABELLED_CONTROLS = """() => [...document.querySelectorAll('button, textarea, input:not([type=hidden]), a')]
   .filter((c) => c.getClientRects().length)
   .filter((c) => !(c.getAttribute('aria-label') || c.textContent.trim() || (c.labels && c.labels.length)))
@@ -45,10 +63,10 @@ def new_page(browser: Browser) -> Iterator[Callable[[], Page]]:
     checks that no page had a JavaScript error or broke the security policy."""
     contexts, problems = [], []
 
-    def open_page() -> Page:
-        context = browser.new_context(viewport={"width": 1280, "height": 900},
-                                      reduced_motion="reduce")
+    def open_page(viewport: dict = DESKTOP) -> Page:
+        context = browser.new_context(viewport=viewport, reduced_motion="reduce")
         context.add_init_script(COUNT_TONES)
+        context.add_init_script(RECORD_NOTIFICATIONS)
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda error: problems.append(error))
@@ -99,15 +117,19 @@ def test_a_nurse_takes_over_a_waiting_patient_s_chat_and_hands_it_back(new_page,
     marker = uuid.uuid4().hex[:6]
     widget = patient_asks_for_staff(new_page(), stack, f"Hi, I'm Mia {marker}. Does it help knees?")
 
-    # The request appears without a reload, with the patient's words and a live waiting time.
+    # The request appears without a reload, with the conversation and a live waiting time.
     request = console.locator(".request", has_text=f"I'm Mia {marker}")
     expect(request).to_be_visible()
     expect(request).to_contain_text("patient asked for a person")
     expect(request).to_contain_text("Waiting for staff")
     # The widget's "Talk to staff" button, as the patient saw it (not "/request_human").
-    expect(request.locator(".last-messages li").last).to_have_text("I'd like to talk to a person")
+    expect(request.locator(".entry--patient .entry-text").last).to_have_text(
+        "I'd like to talk to a person (button)")
     expect(request.locator("[data-field=waiting]")).to_have_text(re.compile(r"Waiting \d+ s"))
     expect(console.locator("#queue-news")).to_have_text(re.compile("New request"))
+    # A new request has its own, shorter sound.
+    console.wait_for_function("(before) => window.tonesPlayed > before", arg=tones_before)
+    tones_before = console.evaluate("window.tonesPlayed")
 
     # While waiting, the patient reports an emergency: the request becomes urgent.
     expect(widget.ask("I suddenly have crushing chest pain and can't breathe")).to_contain_text(
@@ -140,9 +162,9 @@ def test_a_nurse_takes_over_a_waiting_patient_s_chat_and_hands_it_back(new_page,
     assert outline != "none", "the focused reply box shows no focus outline"
     screenshot(console, "11-console-claimed-request")
 
-    # The whole conversation, with the patient's newer messages, in a tab of its own.
+    # The transcript page, with the same conversation, in a tab of its own.
     with console.context.expect_page() as opened:
-        request.get_by_role("link", name="Read the whole conversation").click()
+        request.get_by_role("link", name="Open the transcript page").click()
     transcript = opened.value
     expect(transcript.get_by_text("Clinic staff · Nurse Ada")).to_be_visible()
     expect(transcript.get_by_text("crushing chest pain")).to_be_visible()
@@ -160,6 +182,88 @@ def test_a_nurse_takes_over_a_waiting_patient_s_chat_and_hands_it_back(new_page,
     expect(widget.messages("assistant").filter(has_text="15 to 30 minutes")).to_have_count(1)
 
 
+def patient_writes(widget: ChatWidget, text: str) -> None:
+    """The patient sends a message while staff have the chat: no answer comes."""
+    before = widget.messages("patient").count()
+    widget.input.fill(text)
+    widget.input.press("Enter")
+    expect(widget.messages("patient").nth(before)).to_contain_text(text)
+
+
+def in_sight(entry) -> bool:
+    """The entry is inside its conversation's scroll box as it is scrolled now."""
+    return entry.evaluate("""(entry) => {
+      const box = entry.closest('.conversation-entries').getBoundingClientRect();
+      const own = entry.getBoundingClientRect();
+      return own.top >= box.top - 1 && own.bottom <= box.bottom + 1;
+    }""")
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_a_nurse_follows_the_conversation_live_and_replies_from_the_same_view(
+        new_page, stack, viewport):
+    empty_queue(stack)
+    name = f"Nurse Flo {viewport['width']}"
+    console = new_page(viewport)
+    log_in(console, stack, name)
+    console.goto(f"{stack.web_url}/staff/handoffs")
+    # Notifications only once the nurse allows them (the browser asks her; she says yes).
+    turn_on = console.get_by_role("button", name="Turn on desktop notifications")
+    expect(turn_on).to_be_visible()
+    console.context.grant_permissions(["notifications"])
+    turn_on.click()
+    expect(console.get_by_text("Desktop notifications are on")).to_be_visible()
+    console.evaluate("window.pretendHidden = true")  # the nurse is in another tab
+
+    marker = uuid.uuid4().hex[:6]
+    widget = patient_asks_for_staff(new_page(viewport), stack, f"Hi, I'm Noa {marker}. Does it help knees?")
+    request = console.locator(".request", has_text=f"I'm Noa {marker}")
+    conversation = request.get_by_role("list", name="Conversation")
+    expect(conversation.locator(".entry--patient").first).to_contain_text(f"I'm Noa {marker}")
+    expect(conversation.locator(".entry--assistant").last).to_contain_text("will join this chat")
+    # A desktop notification for the new request, without the patient's words.
+    console.wait_for_function("() => window.notificationsShown.length > 0")
+    shown = console.evaluate("window.notificationsShown")
+    assert shown[0]["title"] == "New request for staff" and marker not in str(shown)
+    console.evaluate("window.pretendHidden = false")
+
+    request.get_by_role("button", name="Claim").click()
+    reply_box = request.get_by_label("Reply to the patient")
+    expect(reply_box).to_be_focused()
+
+    # The patient writes again, unanswered: it appears in the nurse's view, marked unread.
+    for text in ("hello? are you there?", "thanks! how much does it cost?"):
+        patient_writes(widget, text)
+    for text in ("hello? are you there?", "thanks! how much does it cost?"):
+        entry = conversation.locator(".entry--patient", has_text=text)
+        expect(entry).to_be_visible()
+        expect(entry).to_have_class(re.compile("entry--unread"))
+        expect(entry.get_by_text("New", exact=True)).to_be_visible()
+        assert in_sight(entry), f"{text!r} is out of sight in the conversation's scroll box"
+    expect(request.locator(".unread-count")).to_have_text("2 unread messages")
+    screenshot(console, f"14-console-unread-{viewport['width']}")
+
+    # Clicking the reply box is reading them.
+    reply_box.click()
+    expect(conversation.locator(".entry--unread")).to_have_count(0)
+    expect(request.locator(".unread-count")).to_be_hidden()
+    reply_box.fill("Hello Noa, a first visit costs $120. Anything else?")
+    request.get_by_role("button", name="Send reply").click()
+
+    # Her reply in her view and in the patient's chat.
+    expect(conversation.locator(".entry--staff").last).to_contain_text("a first visit costs $120")
+    expect(conversation.locator(".entry--staff").last).to_contain_text(f"Clinic staff · {name}")
+    expect(widget.messages("staff").last).to_contain_text("a first visit costs $120")
+    assert console.evaluate("document.documentElement.scrollWidth") <= viewport["width"]  # no sideways scroll
+    assert console.evaluate(UNLABELLED_CONTROLS) == []
+    screenshot(console, f"15-console-conversation-{viewport['width']}")
+
+    before = widget.messages("assistant").count()
+    request.get_by_role("button", name="Hand back to the assistant").click()
+    expect(widget.next_reply("assistant", before)).to_contain_text("automated assistant again")
+    expect(request).to_have_count(0)
+
+
 def test_patient_text_in_the_queue_is_shown_as_text_and_never_runs(new_page, stack):
     console = new_page()
     log_in(console, stack, "Nurse Eve")
@@ -170,9 +274,9 @@ def test_patient_text_in_the_queue_is_shown_as_text_and_never_runs(new_page, sta
     patient_asks_for_staff(new_page(), stack, attack)
 
     request = console.locator(".request", has_text=attack)
-    expect(request.locator(".last-messages li").first).to_have_text(attack)
+    expect(request.locator(".entry--patient [data-field=text]").first).to_have_text(attack)
     console.reload()  # the same request as the server renders it
-    expect(request.locator(".last-messages li").first).to_have_text(attack)
+    expect(request.locator(".entry--patient [data-field=text]").first).to_have_text(attack)
     assert console.evaluate("window.hacked") is None
     assert console.locator("#queue img, #queue script").count() == 0
 

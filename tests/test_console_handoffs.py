@@ -10,6 +10,7 @@ import pytest
 from clinic.database import Database
 from clinic.handoff_store import HandoffStore
 from clinic.local_servers import free_port
+from tests.rasa_events import RasaEvents, patient, response
 from tests.staff_console import clock, console  # noqa: F401
 from webapp.staff_auth import CSRF_REFUSED
 
@@ -33,6 +34,10 @@ def store(console) -> HandoffStore:
 
 
 def ask_for_staff(console, conversation_id, *messages, urgent=False) -> int:
+    """The patient's messages, stored as Rasa stores them, then the request."""
+    rasa = RasaEvents(console.database_url)
+    rasa.save(conversation_id, *(patient(text, "request_human") for text in messages))
+    rasa.close()
     place = store(console).request_handoff(
         conversation_id, "patient asked for a person", urgent, {"last_messages": list(messages)})
     return place.request["id"]
@@ -63,7 +68,9 @@ def test_urgent_requests_come_first_then_the_oldest_with_the_patient_s_words_as_
     assert order == [urgent, first, second]
     assert '<span class="badge" data-field="badge">Urgent</span>' in row(page, urgent)
     assert 'data-field="badge" hidden>' in row(page, first)
-    assert "<li>how much does it cost?</li>" in row(page, first)
+    # Each request with its conversation, as its transcript shows it.
+    assert '<span data-field="text">how much does it cost?</span>' in row(page, first)
+    assert 'data-field="conversation"' in row(page, first)
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&lt;img src=x" in row(page, second)
     assert "<img src=x" not in page and "<script>alert" not in page
     assert "3 waiting, 0 claimed." in page
@@ -81,8 +88,9 @@ def test_a_nurse_claims_a_request_and_gets_the_reply_box(jane):
     assert '<span data-field="status">Claimed by you</span>' in mine
     assert shown(mine, "reply") and shown(mine, "hand-back") and not shown(mine, "claim")
     assert '<label for="reply-1">Reply to the patient</label>' in mine
+    # The queue shows the patient's conversation: reading it is recorded, as a transcript's is.
     assert jane.stored("SELECT action, target_id FROM audit_log WHERE action != 'login'") == [
-        ("handoff_claimed", str(request_id))]
+        ("handoff_claimed", str(request_id)), ("viewed", "c1")]
 
 
 def test_a_request_another_nurse_claimed_shows_who_and_cannot_be_claimed_again(jane):

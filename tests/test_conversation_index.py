@@ -7,6 +7,7 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from rasa.shared.core.events import ActiveLoop, SlotSet
 from sqlalchemy import insert
 
 from clinic.conversation_index import RASA_EVENTS, ConversationIndex
@@ -104,6 +105,44 @@ def test_flags_show_emergencies_fallbacks_low_confidence_and_handoffs(rasa, clin
     assert clinic.flags()["waiting"] == ["urgent"]
     clinic.handoffs.resolve(request["id"])
     assert clinic.flags()["waiting"] == []
+
+
+def asks(slot: str, question: str) -> list:
+    """The callback form asking for `slot` (domain/handoff.yml), as Rasa stores it."""
+    return [SlotSet("requested_slot", slot), response(f"utter_ask_{slot}", question)]
+
+
+def test_answers_to_a_form_s_questions_are_no_fallback_nor_low_confidence(rasa, clinic):
+    rasa.save("callback", patient("I'd like to talk to a person", "request_human", 0.99),
+              ActiveLoop("callback_form"), *asks("callback_name", "What name should we ask for?"))
+    rasa.save("callback", patient("Ann Smith", "nlu_fallback", 0.31),
+              *asks("callback_contact", "Which phone number?"))
+    clinic.listed()  # a round of indexing between the question and its answer
+    rasa.save("callback", patient("+1 555 0100 123", "ask_cost", 0.22),
+              *asks("callback_time", "When is best?"))
+    # An emergency while the form asks is no answer: it is read as the emergency it is.
+    rasa.save("callback", patient("I can't breathe", "report_emergency", 0.99),
+              *asks("callback_time", "When is best?"))
+    rasa.save("callback", patient("tomorrow morning", "greet", 0.4),
+              ActiveLoop(None), SlotSet("requested_slot", None),
+              response("utter_callback_saved", "Thank you, Ann Smith."))
+    # After the form: a message not understood is a fallback again.
+    rasa.save("callback", patient("asdf qwerty", "nlu_fallback", 0.3))
+
+    messages = [m for m in clinic.transcript("callback").messages if m["sender"] == "patient"]
+    assert [(m["text"], m["form_slot"]) for m in messages] == [
+        ("I'd like to talk to a person", None), ("Ann Smith", "callback_name"),
+        ("+1 555 0100 123", "callback_contact"), ("I can't breathe", None),
+        ("tomorrow morning", "callback_time"), ("asdf qwerty", None)]
+    assert clinic.flags()["callback"] == ["emergency", "fallback"]  # not from the answers
+
+    rasa.save("answers-only", patient("I'd like to talk to a person", "request_human", 0.99),
+              ActiveLoop("callback_form"), *asks("callback_name", "What name?"))
+    rasa.save("answers-only", patient("Ann Smith", "nlu_fallback", 0.31),
+              ActiveLoop(None), SlotSet("requested_slot", None))
+    assert clinic.flags()["answers-only"] == []
+    assert "answers-only" not in clinic.flags(flag="low_confidence")
+    assert "answers-only" not in clinic.flags(flag="fallback")
 
 
 def test_a_message_the_two_stage_fallback_stored_again_is_shown_once(rasa, clinic):

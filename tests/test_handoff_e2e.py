@@ -145,6 +145,42 @@ def test_outside_hours_a_callback_is_taken_with_a_re_asked_contact(stack):
     assert (status, done["status"], done["done_by"]) == (200, "done", "Nurse Jane")
 
 
+# A name, a phone number and a time: the model reads them as questions it
+# hardly understands (nlu_fallback or low confidence), as in the trial.
+ANSWERS = ("Mia", "07700 900123", "tomorrow morning")
+
+
+def test_answers_to_the_callback_form_are_not_taken_for_misunderstood_questions(stack):
+    patient = f"patient-{uuid.uuid4().hex}"
+    with stack.settings.clinic_closed():
+        for text in ["I'd like to talk to a person", *ANSWERS, "/affirm"]:
+            replies = texts(stack.send(patient, text))
+    assert "Thank you, Mia" in replies
+
+    deadline = time.monotonic() + 10
+    while True:  # the web app indexes what Rasa stored about every second
+        status, transcript = stack.staff("GET", f"/conversations/{patient}/messages")
+        messages = transcript.get("messages", []) if status == 200 else []
+        said = {m["text"]: m for m in messages if m["sender"] == "patient"}
+        if any("Thank you, Mia" in m["text"] for m in messages):
+            break
+        assert time.monotonic() < deadline, "the conversation was not indexed within 10 s"
+        time.sleep(0.3)
+    answers = [said[text] for text in ANSWERS]
+
+    assert [m["form_slot"] for m in answers] == [
+        "callback_name", "callback_contact", "callback_time"]
+    assert said["I'd like to talk to a person"]["form_slot"] is None
+    # The model did read some of them as questions it didn't understand ...
+    assert any(m["intent"] == "nlu_fallback" or m["confidence"] < 0.6 for m in answers)
+    # ... but the conversation is not flagged for it, and they are shown as answers.
+    assert transcript["conversation"]["flags"] == []
+    assert all(m["understood"].startswith("Answer to the form's question") for m in answers)
+    for flag in ("fallback", "low_confidence"):
+        _, listing = stack.staff("GET", f"/conversations?flag={flag}&q=Ann+Smith")
+        assert patient not in [c["sender_id"] for c in listing["conversations"]]
+
+
 def test_a_withdrawn_consent_stores_nothing(stack):
     patient = f"patient-{uuid.uuid4().hex}"
     with stack.settings.clinic_closed():

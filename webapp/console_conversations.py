@@ -11,7 +11,7 @@ is recorded in the audit log (the conversation's id, never its text).
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import List, Optional
+from typing import Optional
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
@@ -129,7 +129,9 @@ def _shown_message(message: dict, zone: ZoneInfo) -> dict:
     if message["staff_name"]:
         who += f" · {message['staff_name']}"
     understood = ""
-    if message["intent"]:
+    if message["form_slot"]:  # an answer, not a question for the NLU
+        understood = f"Answer to the form's question: {message['form_slot']}"
+    elif message["intent"]:
         understood = f"Intent: {message['intent']}"
         if message["confidence"] is not None:
             understood += f", confidence {message['confidence']:.2f}"
@@ -163,6 +165,23 @@ def _transcript(reader: ConversationQueries, sender_id: str, after: int = 0) -> 
     return transcript
 
 
+def shown_conversation(reader: ConversationQueries, sender_id: str) -> Optional[dict]:
+    """The transcript as the pages show it: its summary, and its messages and
+    handoff events in time order (`entries`); None if there is none yet."""
+    transcript = reader.transcript(sender_id, settings.conversation_low_confidence())
+    if transcript is None:
+        return None
+    shown = _shown_transcript(transcript)
+    return {**shown, "entries": sorted(
+        [*({"kind": "message", **m} for m in shown["messages"]),
+         *({"kind": "handoff", **e} for e in shown["handoff_events"])],
+        key=lambda entry: datetime.fromisoformat(entry["at"]))}
+
+
+def messages_api_url(sender_id: str) -> str:
+    return f"/api{transcript_url(sender_id)}/messages"
+
+
 @router.get("/conversations")
 def conversation_list(request: Request, login: LoggedIn = Depends(require_role("staff")),
                       asked: ListRequest = Depends(list_request),
@@ -183,16 +202,14 @@ def transcript_page(request: Request, sender_id: str,
                     login: LoggedIn = Depends(require_role("staff")),
                     reader: ConversationQueries = Depends(queries),
                     log: AuditLog = Depends(audit)) -> Response:
-    shown = _shown_transcript(_transcript(reader, sender_id))
+    shown = shown_conversation(reader, sender_id)
+    if shown is None:
+        raise HTTPException(404, NO_CONVERSATION)
     log.record_view(login.staff, "conversation", sender_id)
-    entries: List[dict] = sorted(
-        [*({"kind": "message", **m} for m in shown["messages"]),
-         *({"kind": "handoff", **e} for e in shown["handoff_events"])],
-        key=lambda entry: datetime.fromisoformat(entry["at"]))
     return templates.TemplateResponse(request, "staff/conversation.html", {
-        "login": login, **shown, "entries": entries,
+        "login": login, **shown, "entries_shown": shown["entries"],
         "annotations": annotation_panel(request, login, sender_id),
-        "api_url": f"/api{transcript_url(sender_id)}/messages",
+        "api_url": messages_api_url(sender_id),
         "time_zone": settings.opening_hours().time_zone})
 
 

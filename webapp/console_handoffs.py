@@ -1,10 +1,17 @@
 """The staff console's handoff queue (/staff/handoffs) and callback requests
 (/staff/callbacks).
 
+The queue is the nurse's one view of the patients waiting for staff: each
+request with its conversation (as its transcript shows it, before the request
+and since), beside the controls to claim, reply and hand back. Opening it is
+recorded in the audit log as reading each of these conversations.
+
 Both pages work without JavaScript: their forms post to the routes below, which
 do what the staff API does (they call its functions) and come back to the page.
-With JavaScript, static/staff/handoffs.js keeps the queue up to date from the
-staff API, alerts to urgent requests, and sends the queue's forms to the API.
+With JavaScript, static/staff/handoffs.js keeps the queue and its
+conversations up to date from the staff API, marks the patient's messages the
+nurse hasn't read, alerts to new and urgent requests, and sends the queue's
+forms to the API.
 """
 from typing import Optional
 
@@ -18,7 +25,9 @@ from clinic.rasa_api import RasaApi
 from clinic.staff import Staff
 from clinic.staff_sessions import LoggedIn
 from webapp import staff_api
-from webapp.console_conversations import transcript_url
+from clinic.conversation_queries import ConversationQueries
+from webapp.console_conversations import (messages_api_url, queries, shown_conversation,
+                                          transcript_url)
 from webapp.staff_api import audit, current_staff, rasa, store
 from webapp.staff_auth import require_role
 from webapp.templating import templates
@@ -37,10 +46,20 @@ def _back_to_queue(request_id: int) -> Response:
 
 @router.get("/handoffs")
 def queue_page(request: Request, login: LoggedIn = Depends(require_role("staff")),
-               handoffs: HandoffStore = Depends(store)) -> Response:
+               handoffs: HandoffStore = Depends(store),
+               reader: ConversationQueries = Depends(queries),
+               log: AuditLog = Depends(audit)) -> Response:
+    requests = handoffs.active_requests()
+    conversations = {}
+    for handoff in requests:
+        sender_id = handoff["conversation_id"]
+        conversations[sender_id] = shown_conversation(reader, sender_id)
+        if conversations[sender_id]:
+            log.record_view(login.staff, "conversation", sender_id)
     return templates.TemplateResponse(request, "staff/handoffs.html", {
-        "login": login, "requests": handoffs.active_requests(),
-        "max_reply": staff_api.MAX_MESSAGE_LENGTH, "transcript_url": transcript_url})
+        "login": login, "requests": requests, "conversations": conversations,
+        "max_reply": staff_api.MAX_MESSAGE_LENGTH, "transcript_url": transcript_url,
+        "messages_api_url": messages_api_url})
 
 
 @router.post("/handoffs/{request_id:int}/claim")

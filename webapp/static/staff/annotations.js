@@ -6,7 +6,9 @@ const transcript = document.getElementById('transcript');
 const template = document.getElementById('annotation-template');
 
 function addControls(entry) {
-  if (!entry.classList.contains('entry--patient') || entry.querySelector('.annotations')) return;
+  // A patient's answer to a form's question (a name, a phone number) is not annotated.
+  if (!entry.classList.contains('entry--patient') || entry.dataset.formAnswer
+    || entry.querySelector('.annotations')) return;
   const eventId = entry.dataset.eventId;
   const controls = template.content.firstElementChild.cloneNode(true);
   // The copy was made for event id 0: its ids (and labels' for) end in "-0".

@@ -1,15 +1,24 @@
-// The handoff queue, live (templates/staff/handoffs.html, webapp/console_handoffs.py).
+// The handoff queue, live (templates/staff/handoffs.html, webapp/console_handoffs.py):
+// the nurse's one view of the patients waiting for staff.
 //
 // Asks the staff API for the queue every 2 seconds (live.js), also while the tab
-// is hidden, and updates the page in place; sends the queue's forms (claim,
-// reply, hand back) to the staff API with the session's CSRF token; when a
-// request becomes urgent, shows a banner (role="alert") and, once the nurse has
-// turned sound alerts on, plays a short sound made with the Web Audio API. When
-// the session ends (after 15 minutes without activity, too), the queue and its
-// alerts stop. Patient text only ever reaches the page as textContent.
-import { keepPolling } from './live.js';
+// is hidden, and updates the page in place; then each request's conversation
+// (its messages after the last one shown, conversation_view.js), marking the
+// patient's messages this nurse hasn't read yet (read: once she claims, clicks
+// or types in the request, or replies; remembered in this browser per request,
+// by event id only). Sends the queue's forms (claim, reply, hand back) to the
+// staff API with the session's CSRF token. When a request arrives or becomes
+// urgent, or a patient writes in a conversation she claimed, it tells her: a
+// banner (role="alert") for urgent ones; once she has turned them on, a short
+// sound made with the Web Audio API and, while the tab is hidden, a desktop
+// notification (without the patient's words). When the session ends (after 15
+// minutes without activity, too), the queue and its alerts stop. Patient text
+// only ever reaches the page as textContent.
+import { ConversationView } from './conversation_view.js';
+import { askQuietly, count as counted, keepPolling } from './live.js';
 
 const SOUND_KEY = 'clinic-staff-sound-alerts';
+const READ_KEY = 'clinic-staff-read-'; // + request id: the last patient's event id read
 const csrfToken = document.querySelector('meta[name="csrf-token"]').content;
 const queue = document.getElementById('queue');
 const me = Number(queue.dataset.staffId);
@@ -20,13 +29,15 @@ const empty = document.getElementById('queue-empty');
 const alertBox = document.getElementById('urgent-alert');
 const news = document.getElementById('queue-news');
 const soundToggle = document.getElementById('sound-toggle');
+const notifyToggle = document.getElementById('notify-toggle');
+const notifyState = document.getElementById('notify-state');
 const pageTitle = document.title;
 
 let seen = null; // request id -> urgent, as of the last answer (null before the first)
 const acknowledged = new Set(); // urgent requests whose alert this nurse dismissed or claimed
 let alertShown = '';
-const shownMessages = new WeakMap(); // row -> the messages it shows (JSON)
 let clockOffset = 0; // the server's clock minus this computer's, from the Date header
+const views = new WeakMap(); // row -> its ConversationView
 
 const field = (row, name) => row.querySelector(`[data-field="${name}"]`);
 const part = (row, name) => row.querySelector(`[data-part="${name}"]`);
@@ -38,7 +49,7 @@ const rowOf = (id) => document.getElementById(`request-${id}`);
 function newRow(id) {
   const row = template.content.firstElementChild.cloneNode(true);
   for (const element of [row, ...row.querySelectorAll('*')]) {
-    for (const name of ['id', 'for', 'action', 'aria-describedby', 'data-request-id']) {
+    for (const name of ['id', 'for', 'action', 'aria-describedby', 'aria-labelledby', 'data-request-id']) {
       const value = element.getAttribute(name);
       if (value && value.includes('{id}')) element.setAttribute(name, value.replaceAll('{id}', id));
     }
@@ -50,8 +61,11 @@ function fill(row, request) {
   row.classList.toggle('request--urgent', request.urgent);
   field(row, 'badge').hidden = !request.urgent;
   field(row, 'reason').textContent = request.reason;
-  // As console_conversations.transcript_url makes it.
-  field(row, 'transcript').href = `/staff/conversations/${encodeURIComponent(request.conversation_id)}`;
+  // As console_conversations.transcript_url and messages_api_url make them.
+  const transcriptPath = `/staff/conversations/${encodeURIComponent(request.conversation_id)}`;
+  field(row, 'transcript').href = transcriptPath;
+  field(row, 'conversation').dataset.apiUrl = `/api${transcriptPath}/messages`;
+  row.dataset.createdAt = request.created_at;
   const waiting = field(row, 'waiting');
   waiting.dataset.since = request.created_at;
   waiting.dataset.until = request.claimed_at || '';
@@ -60,15 +74,78 @@ function fill(row, request) {
   part(row, 'claim').hidden = request.status !== 'waiting';
   part(row, 'reply').hidden = !isMine(request);
   part(row, 'hand-back').hidden = !isMine(request);
+  row.dataset.mine = isMine(request) ? 'yes' : '';
+}
 
-  const said = (request.summary && request.summary.last_messages) || [];
-  if (shownMessages.get(row) !== JSON.stringify(said)) {
-    shownMessages.set(row, JSON.stringify(said));
-    field(row, 'messages').replaceChildren(...said.map((text) => {
-      const item = document.createElement('li');
-      item.textContent = text;
-      return item;
-    }));
+// ---- Each request's conversation, and what this nurse hasn't read ----
+
+function viewOf(row) {
+  if (!views.has(row)) views.set(row, new ConversationView(field(row, 'conversation')));
+  return views.get(row);
+}
+
+const patientEntries = (row) => [...field(row, 'conversation').querySelectorAll('.entry--patient')];
+
+/** The last patient's message this nurse has read: as remembered, or else
+ *  the last one before the request (what came since is news to her). */
+function readUpTo(row) {
+  const remembered = Number(localStorage.getItem(READ_KEY + row.dataset.requestId));
+  if (remembered) return remembered;
+  const asked = Date.parse(row.dataset.createdAt);
+  return Math.max(0, ...patientEntries(row).filter((entry) => Date.parse(entry.dataset.at) <= asked)
+    .map((entry) => Number(entry.dataset.eventId)));
+}
+
+function showUnread(row) {
+  const upTo = readUpTo(row);
+  let unread = 0;
+  for (const entry of patientEntries(row)) {
+    const isNew = Number(entry.dataset.eventId) > upTo;
+    entry.classList.toggle('entry--unread', isNew);
+    entry.querySelector('[data-field="unread"]').hidden = !isNew;
+    unread += isNew ? 1 : 0;
+  }
+  const badge = field(row, 'unread');
+  badge.textContent = unread ? counted(unread, 'unread message', 'unread messages') : '';
+  badge.hidden = !unread;
+  return unread;
+}
+
+function markRead(row) {
+  const last = Math.max(0, ...patientEntries(row).map((entry) => Number(entry.dataset.eventId)));
+  if (last > readUpTo(row)) localStorage.setItem(READ_KEY + row.dataset.requestId, String(last));
+  showUnread(row);
+}
+
+function following(list) {
+  return list.scrollTop + list.clientHeight >= list.scrollHeight - 40;
+}
+
+/** Ask for the row's conversation since its last entry shown, and show it. */
+async function refreshConversation(row) {
+  const list = field(row, 'conversation');
+  const view = viewOf(row);
+  const first = !list.children.length;
+  let response;
+  try {
+    response = await askQuietly(`${list.dataset.apiUrl}?after=${view.after()}`);
+  } catch (error) {
+    return; // the queue's own request says when the server can't be reached
+  }
+  if (response.status === 401) {
+    poller.loggedOff(response);
+    return;
+  }
+  if (!response.ok) return; // not indexed yet (404): the next round
+  const atTheEnd = first || following(list);
+  const before = showUnread(row);
+  const { messages, events } = view.render(await response.json());
+  if (!row.isConnected) return;
+  const unread = showUnread(row);
+  if ((messages.length || events) && atTheEnd) list.scrollTop = list.scrollHeight;
+  if (unread > before && row.dataset.mine) {
+    news.textContent = `${counted(unread - before, 'new message', 'new messages')} from the patient: ${field(row, 'reason').textContent}.`;
+    alertNurse('message', 'A patient you are helping wrote again', row.dataset.requestId);
   }
 }
 
@@ -78,6 +155,10 @@ function render(requests) {
     if (ids.has(row.dataset.requestId)) continue;
     if (row.contains(document.activeElement)) heading.focus();
     row.remove();
+  }
+  // What was read of requests no longer in the queue is no longer needed.
+  for (const key of Object.keys(localStorage)) {
+    if (key.startsWith(READ_KEY) && !ids.has(key.slice(READ_KEY.length))) localStorage.removeItem(key);
   }
   requests.forEach((request, index) => {
     const row = rowOf(request.id) || newRow(String(request.id));
@@ -95,6 +176,10 @@ function render(requests) {
     if (added.length) {
       news.textContent = added.length === 1 ? `New request: ${added[0].reason}. ${waiting} waiting.`
         : `${added.length} new requests. ${waiting} waiting.`;
+      if (!added.some((request) => request.urgent)) { // urgent ones alert below
+        alertNurse('request', added.length === 1 ? 'New request for staff'
+          : `${added.length} new requests for staff`, added[0].id);
+      }
     }
   }
   updateAlert(requests);
@@ -155,7 +240,9 @@ function updateAlert(requests) {
     heading.focus();
   });
   alertBox.replaceChildren(text, link, dismiss);
-  if (seen && alerting.some((request) => seen.get(request.id) !== true)) playSound();
+  if (seen && alerting.some((request) => seen.get(request.id) !== true)) {
+    alertNurse('urgent', 'Urgent: a patient reported an emergency', first.id);
+  }
 }
 
 function goTo(row) {
@@ -174,11 +261,31 @@ function audioContext() {
   return audio;
 }
 
-function playSound() {
+// Urgent: three tones, high-low-high; a new request: two, rising; a patient's
+// new message in a conversation she claimed: one.
+const TONES = { urgent: [880, 660, 880], request: [660, 880], message: [660] };
+
+/** Tell the nurse: a sound, if she turned them on, and a desktop notification
+ *  while the tab is hidden, if she allowed them. No patient's words in it: a
+ *  notification can show on a locked or shared screen. */
+function alertNurse(kind, title, requestId) {
+  playSound(kind);
+  if (!document.hidden || !window.Notification || Notification.permission !== 'granted') return;
+  const notice = new Notification(title, {
+    body: 'Open the handoff queue to see it.', tag: `clinic-handoff-${kind}-${requestId}`,
+  });
+  notice.addEventListener('click', () => {
+    window.focus();
+    goTo(rowOf(requestId));
+    notice.close();
+  });
+}
+
+function playSound(kind = 'urgent') {
   if (!soundOn()) return;
   const context = audioContext();
   const start = context.currentTime + 0.05;
-  [880, 660, 880].forEach((frequency, index) => {
+  TONES[kind].forEach((frequency, index) => {
     const at = start + index * 0.2;
     const tone = context.createOscillator();
     const volume = context.createGain();
@@ -211,6 +318,24 @@ if (window.AudioContext) {
   }
 }
 
+// Desktop notifications: the browser asks the nurse's permission, on her click.
+function showNotifySetting() {
+  const permission = Notification.permission;
+  notifyToggle.hidden = permission !== 'default';
+  notifyState.hidden = permission === 'default';
+  notifyState.textContent = permission === 'granted'
+    ? 'Desktop notifications are on while this tab is in the background.'
+    : 'Desktop notifications are blocked in this browser\'s settings for this site.';
+}
+
+if (window.Notification) {
+  showNotifySetting();
+  notifyToggle.addEventListener('click', async () => {
+    await Notification.requestPermission();
+    showNotifySetting();
+  });
+}
+
 // ---- Talking to the server ----
 
 async function problem(response) {
@@ -219,10 +344,11 @@ async function problem(response) {
     : `Sorry, that didn't work (the server answered ${response.status}). Please try again.`;
 }
 
-function showAnswer(requests, response) {
+async function showAnswer(requests, response) {
   const serverTime = Date.parse(response.headers.get('Date'));
   if (!Number.isNaN(serverTime)) clockOffset = serverTime - Date.now();
   render(requests);
+  await Promise.all([...queue.children].map(refreshConversation));
 }
 
 // Urgent requests must alert a nurse whose queue is in a background tab.
@@ -230,10 +356,12 @@ const poller = keepPolling(() => '/api/staff/handoffs', showAnswer, { whileHidde
 
 const afterSuccess = {
   claim(row, form, feedback) {
+    markRead(row);
     feedback.textContent = 'You claimed this request. Your replies appear in the patient\'s chat.';
     goTo(row);
   },
   reply(row, form, feedback) {
+    markRead(row);
     form.elements.text.value = '';
     feedback.textContent = 'Reply sent to the patient\'s chat.';
   },
@@ -279,6 +407,14 @@ queue.addEventListener('submit', async (event) => {
   }
   return undefined;
 });
+
+// Clicking or typing in a request is reading its conversation.
+for (const type of ['pointerdown', 'focusin']) {
+  queue.addEventListener(type, (event) => {
+    const row = event.target.closest && event.target.closest('.request');
+    if (row) markRead(row);
+  });
+}
 
 setInterval(showWaitingTimes, 1000);
 poller.refreshNow();

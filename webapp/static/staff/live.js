@@ -1,5 +1,5 @@
 // What the staff console's live pages share (handoffs.js, conversations.js,
-// transcript.js): asking the staff API again every 2 seconds, ending the page
+// transcript.js, conversation_view.js): asking the staff API again every 2 seconds, ending the page
 // when the session has ended, and filling copies of the page's <template>
 // markup. Text from the server only ever reaches the page as textContent,
 // never as HTML.
@@ -11,14 +11,19 @@ const POLL_MS = 2000;
 const BACKGROUND_REFRESH = { Accept: 'application/json', 'X-Background-Refresh': '1' };
 const LOGGED_OUT = 'You have been logged out, so this page no longer updates.';
 
+/** A page's own request to the staff API (not something the nurse did). */
+export function askQuietly(url) {
+  return fetch(url, { headers: BACKGROUND_REFRESH });
+}
+
 /** Ask the staff API at url() every POLL_MS and give each answer to
  *  onAnswer(answer, response). In a hidden tab it pauses, or with `whileHidden`
  *  keeps asking (the handoff queue, for its urgent alerts); either way it
  *  catches up as soon as the tab is shown again. Says on the page (#connection)
  *  when the server can't be reached. When the session has ended it stops and
  *  ends the page (endPage). Returns refreshNow(), to ask at once (after an
- *  action; resolves once the answer is shown), and loggedOff(response), for a
- *  401 answer to the page's own requests. */
+ *  action; resolves once the answer is shown, onAnswer's promise too), and
+ *  loggedOff(response), for a 401 answer to the page's own requests. */
 export function keepPolling(url, onAnswer, { whileHidden = false } = {}) {
   const connection = document.getElementById('connection');
   let stopped = false;
@@ -35,7 +40,7 @@ export function keepPolling(url, onAnswer, { whileHidden = false } = {}) {
     if (stopped) return;
     const number = ++asked;
     try {
-      const response = await fetch(url(), { headers: BACKGROUND_REFRESH });
+      const response = await askQuietly(url());
       if (response.status === 401) {
         await loggedOff(response);
         return;
@@ -44,7 +49,7 @@ export function keepPolling(url, onAnswer, { whileHidden = false } = {}) {
       const answer = await response.json();
       if (stopped || number < shown) return; // a later answer is already shown
       shown = number;
-      onAnswer(answer, response);
+      await onAnswer(answer, response);
       connection.hidden = true;
     } catch (error) {
       if (stopped) return;
