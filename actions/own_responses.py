@@ -1,28 +1,37 @@
-"""The texts of the assistant's own responses, from the domain files it ships
-with (domain/), for the replies the actions pass into a chat themselves. Never
-from the domain in the action call: its sender writes that one."""
+"""The assistant's own responses, from the domain files it ships with
+(domain/), for the replies the actions pass into a chat themselves. Never from
+the domain in the action call: its sender writes that one."""
 from functools import lru_cache
 from typing import Any, Dict, List
 
-import yaml
-
-from clinic.settings import PROJECT_ROOT
-
-DOMAIN_DIR = PROJECT_ROOT / "domain"
+from clinic.settings import domain_dir
+from clinic.domain_responses import domain_responses
 
 
 @lru_cache(maxsize=1)
 def _responses() -> Dict[str, List[Dict[str, Any]]]:
     """Read once: a changed text needs a new model, and the servers restarted."""
-    responses: Dict[str, List[Dict[str, Any]]] = {}
-    for path in sorted(DOMAIN_DIR.rglob("*")):
-        if path.suffix in (".yml", ".yaml"):
-            responses.update((yaml.safe_load(path.read_text(encoding="utf-8")) or {})
-                             .get("responses") or {})
-    return responses
+    return domain_responses(domain_dir())
+
+
+def _variant(name: str) -> Dict[str, Any]:
+    [variant] = _responses()[name]
+    return variant
 
 
 def response_text(name: str) -> str:
     """The text of a response that has one variant."""
-    [variant] = _responses()[name]
-    return variant["text"]
+    return _variant(name)["text"]
+
+
+def bot_event(name: str, **values: Any) -> Dict[str, Any]:
+    """A response that has one variant as a `bot` event for Rasa's HTTP API: its
+    text with `values` filled in, its buttons and its metadata, marked as the
+    assistant's."""
+    variant = _variant(name)
+    event: Dict[str, Any] = {
+        "event": "bot", "text": variant["text"].format(**values),
+        "metadata": {**(variant.get("metadata") or {}), "from": "assistant", "utter_action": name}}
+    if variant.get("buttons"):
+        event["data"] = {"buttons": variant["buttons"]}
+    return event
