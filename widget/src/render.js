@@ -59,6 +59,11 @@ function senderLabel(message) {
  */
 export function renderMessage(message, { onButton, buttonsEnabled }) {
   const item = element("li", `caw-message caw-message--${message.sender}`);
+  if (message.sender === "notice") {
+    // Something that happened in the chat ("Nurse Jane joined the chat."), not a message.
+    item.append(element("p", "caw-notice-text", message.text));
+    return item;
+  }
   const bubble = element("div", "caw-bubble");
   bubble.append(...senderLabel(message));
   if (message.text) bubble.append(paragraphs(message.text));
@@ -88,4 +93,12 @@ export function renderMessage(message, { onButton, buttonsEnabled }) {
 /** Disables every suggested-reply button in a container. */
 export function disableReplies(container) {
   for (const button of container.querySelectorAll(".caw-reply")) button.disabled = true;
+}
+
+/** A button kept in view while it applies (e.g. cancelling a request for staff). */
+export function renderControl(button, onButton) {
+  const control = element("button", "caw-control", button.title);
+  control.type = "button";
+  control.addEventListener("click", () => onButton(button));
+  return control;
 }
