@@ -60,6 +60,7 @@ export function buildPanel({ emergencyNumber, maxLength }) {
   const waiting = element("div", { class: "caw-waiting", hidden: true },
     element("p", { class: "caw-waiting-text", text: "Waiting for clinic staff. Your messages are passed on to them." }));
   const who = element("p", { class: "caw-who", text: "Automated assistant" });
+  const actions = element("div", { class: "caw-actions" }, staffButton, waiting);
 
   const hint = element("p", { id: "caw-hint", class: "caw-hint", "aria-live": "polite" });
   const input = element("textarea", {
@@ -80,9 +81,9 @@ export function buildPanel({ emergencyNumber, maxLength }) {
     status,
     log,
     typing,
-    element("div", { class: "caw-actions" }, staffButton, waiting),
+    actions,
     form);
 
   const root = element("div", { class: "caw-root" }, panel, launcher);
-  return { root, launcher, unread, badge, panel, close, who, status, log, empty, list, typing, staffButton, waiting, form, input, send, hint };
+  return { root, launcher, unread, badge, panel, close, who, status, log, empty, list, typing, actions, staffButton, waiting, form, input, send, hint };
 }

@@ -3,7 +3,7 @@
 // It loads widget.css from beside itself and lives in a shadow root, so the
 // host site's styles and the widget's don't touch each other.
 import { openConnection } from "./connection.js";
-import { START, WAITING, afterMessage, assistantAnswers, whoText } from "./handoff.js";
+import { START, WAITING, WITH_STAFF, afterMessage, assistantAnswers, whoText } from "./handoff.js";
 import { TALK_TO_STAFF, fromHistory, fromPatient, fromServer } from "./messages.js";
 import { buildPanel } from "./panel.js";
 import { disableReplies, renderControl, renderMessage } from "./render.js";
@@ -97,15 +97,22 @@ function start(script) {
   // The header says who the patient talks to; "Talk to staff" is offered only
   // while nobody is asked, and while waiting, the wait's controls stay usable.
   function showHandoff(state) {
+    const focused = shadow.activeElement;
     handoff = state;
     ui.who.textContent = whoText(state);
     ui.staffButton.hidden = !assistantAnswers(state);
+    ui.actions.hidden = state.mode === WITH_STAFF;
     ui.waiting.hidden = state.mode !== WAITING;
     ui.waiting.querySelectorAll(".caw-control").forEach((control) => control.remove());
     if (state.mode === WAITING) {
       for (const button of state.controls) ui.waiting.append(renderControl(button, sendButton));
     }
     setOnline(online);
+    // A keyboard user on a control that just went away goes on from the one in its place.
+    if (focused && ui.actions.contains(focused) && !(focused.isConnected && focused.getClientRects().length)) {
+      const next = [ui.staffButton, ...ui.waiting.querySelectorAll(".caw-control")].find((c) => c.getClientRects().length);
+      (next || ui.input).focus();
+    }
   }
 
   function showHistory(payload) {
