@@ -1,11 +1,14 @@
 """The assistant's own responses, from the domain files it ships with
 (domain/), for the replies the actions pass into a chat themselves. Never from
 the domain in the action call: its sender writes that one."""
+import re
 from functools import lru_cache
 from typing import Any, Dict, List
 
-from clinic.settings import domain_dir
 from clinic.domain_responses import domain_responses
+from clinic.settings import domain_dir
+
+PLACEHOLDER = re.compile(r"{(\w+)}")
 
 
 @lru_cache(maxsize=1)
@@ -29,8 +32,10 @@ def bot_event(name: str, **values: Any) -> Dict[str, Any]:
     text with `values` filled in, its buttons and its metadata, marked as the
     assistant's."""
     variant = _variant(name)
+    # As Rasa fills a response: {name} placeholders, others left as they are.
+    text = PLACEHOLDER.sub(lambda m: str(values.get(m[1], m[0])), variant["text"])
     event: Dict[str, Any] = {
-        "event": "bot", "text": variant["text"].format(**values),
+        "event": "bot", "text": text,
         "metadata": {**(variant.get("metadata") or {}), "from": "assistant", "utter_action": name}}
     if variant.get("buttons"):
         event["data"] = {"buttons": variant["buttons"]}

@@ -27,10 +27,12 @@ MAX_MESSAGE_LENGTH = 2000
 logger = logging.getLogger(__name__)
 
 
-def joined_message(staff: Staff) -> str:
-    return f"{staff.display_name} joined the chat."
-
 router = APIRouter(prefix="/api/staff")
+
+
+def joined_message(staff: Staff) -> str:
+    """What the patient's chat says when a staff member claims their request."""
+    return f"{staff.display_name} joined the chat."
 
 
 class StaffMessage(BaseModel):
