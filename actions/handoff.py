@@ -21,12 +21,12 @@ from rasa_sdk.events import ConversationPaused, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.clinic_database import handoff_store
-from actions.own_responses import response_text
+from actions.own_responses import bot_event, response_text
 from actions.tracker_intents import latest_intent, user_intents
 from clinic import emergency, settings
 from clinic.button_titles import ButtonTitles, buttons_of
 from clinic.database import utc_now
-from clinic.handoff_store import CLAIMED
+from clinic.handoff_store import CLAIMED, WAITING, QueuePlace
 from clinic.rasa_api import RasaApi
 
 logger = logging.getLogger(__name__)
@@ -93,15 +93,13 @@ class ActionHandOverToStaff(Action):
                 dispatcher.utter_message(response="utter_clinic_closed")
             else:
                 dispatcher.utter_message(response="utter_clinic_closed_until",
-                                         next_opening=opening.strftime("%A at %-I:%M %p"))
+                                         next_opening=hours.describe_opening(opening, now))
             dispatcher.utter_message(response="utter_offer_callback")
             return [SlotSet("staff_available", False)]
         place = handoff_store().request_handoff(
             tracker.sender_id, handoff_reason(tracker), urgent=False,
             summary=conversation_summary(tracker))
-        wait = (place.patients_ahead + 1) * settings.handoff_settings().minutes_per_waiting_patient
-        dispatcher.utter_message(response="utter_staff_will_join",
-                                 patients_ahead=place.patients_ahead, wait_minutes=wait)
+        dispatcher.utter_message(response="utter_staff_will_join", **_wait(place))
         return [SlotSet("staff_available", True), ConversationPaused()]
 
 
@@ -125,7 +123,13 @@ def flag_emergency(tracker: Tracker) -> Optional[Tuple[str, Dict[str, str]]]:
     if opening is None:
         return "utter_emergency_clinic_closed", {}
     return "utter_emergency_clinic_closed_until", {
-        "next_opening": opening.strftime("%A at %-I:%M %p")}
+        "next_opening": hours.describe_opening(opening, now)}
+
+
+def _wait(place: QueuePlace) -> Dict[str, int]:
+    """The place in the queue as the waiting messages say it."""
+    minutes = (place.patients_ahead + 1) * settings.handoff_settings().minutes_per_waiting_patient
+    return {"patients_ahead": place.patients_ahead, "wait_minutes": minutes}
 
 
 class ActionFlagEmergencyForStaff(Action):
@@ -146,12 +150,13 @@ class ActionFlagEmergencyForStaff(Action):
 
 
 class ActionWatchPausedConversation(Action):
-    """Runs on every emergency and cancelled request (custom slot mapping of
-    `paused_watch`, limited to those intents in domain/handoff.yml).
+    """Runs on every emergency, cancelled request and request for staff (custom
+    slot mapping of `paused_watch`, limited to those intents in domain/handoff.yml).
 
     While the conversation waits for staff, it answers an emergency at once and
-    makes the request urgent, and lets the patient cancel and get the assistant
-    back. Otherwise it does nothing.
+    makes the request urgent, lets the patient cancel and get the assistant
+    back, and answers a second request for staff with the first one's place in
+    the queue (the request stays one). Otherwise it does nothing.
     """
 
     def name(self) -> Text:
@@ -168,19 +173,19 @@ class ActionWatchPausedConversation(Action):
             events = [_emergency_event()]
             if told:
                 response, values = told
-                events.append(_bot_event(response, **values))
+                events.append(bot_event(response, **values))
             _soon(RasaApi.from_settings().append_events(tracker.sender_id, events))
         elif intent == "cancel_staff_request":
             handoff_store().cancel(tracker.sender_id)
             _soon(RasaApi.from_settings().resume(
-                tracker.sender_id, response_text("utter_staff_request_cancelled"),
-                "utter_staff_request_cancelled"))
+                tracker.sender_id, bot_event("utter_staff_request_cancelled")))
+        elif intent == "request_human":
+            place = handoff_store().place(tracker.sender_id)
+            # Once claimed, staff are in the chat and read the message themselves.
+            if place is not None and place.request["status"] == WAITING:
+                _soon(RasaApi.from_settings().append_events(
+                    tracker.sender_id, [bot_event("utter_staff_still_waiting", **_wait(place))]))
         return []
-
-
-def _bot_event(response: str, **values: Any) -> Dict[str, Any]:
-    return {"event": "bot", "text": response_text(response, **values),
-            "metadata": {"from": "assistant", "utter_action": response}}
 
 
 def _emergency_event() -> Dict[str, Any]:

@@ -98,9 +98,18 @@ class HandoffStore:
             request.urgent = request.urgent or urgent
             request.summary = json.dumps(summary)
             session.flush()
-            queue = [r.id for r in self._queue(session) if r.status == WAITING]
-            ahead = queue.index(request.id) if request.id in queue else 0
-            return QueuePlace(request.as_dict(), ahead)
+            return self._place(session, request)
+
+    def place(self, conversation_id: str) -> Optional[QueuePlace]:
+        """The conversation's active request and its place, if it has one."""
+        with self._session() as session:
+            request = self._active(session, conversation_id)
+            return None if request is None else self._place(session, request)
+
+    def _place(self, session: Session, request: HandoffRequest) -> QueuePlace:
+        queue = [r.id for r in self._queue(session) if r.status == WAITING]
+        ahead = queue.index(request.id) if request.id in queue else 0
+        return QueuePlace(request.as_dict(), ahead)
 
     def mark_urgent(self, conversation_id: str, reason: str, summary: dict) -> dict:
         return self.request_handoff(conversation_id, reason, True, summary).request

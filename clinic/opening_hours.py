@@ -57,3 +57,23 @@ class OpeningHours:
             if opening > local:
                 return opening
         return None
+
+    def zone_name(self) -> str:
+        """The time zone as patients know it: "New York time" for America/New_York."""
+        return f"{self.time_zone.key.rsplit('/', 1)[-1].replace('_', ' ')} time"
+
+    def describe_opening(self, opening: datetime, now: datetime) -> str:
+        """When `opening` is, as seen at `now` in the clinic's time zone: "today
+        at 9:00 AM (New York time)", "tomorrow at …", "on Friday at …", and
+        "on Monday 4 January at …" a week or more ahead."""
+        opening = opening.astimezone(self.time_zone)
+        days_ahead = (opening.date() - now.astimezone(self.time_zone).date()).days
+        if days_ahead == 0:
+            day = "today"
+        elif days_ahead == 1:
+            day = "tomorrow"
+        elif days_ahead < 7:
+            day = f"on {opening:%A}"
+        else:
+            day = f"on {opening:%A} {opening.day} {opening:%B}"
+        return f"{day} at {opening:%-I:%M %p} ({self.zone_name()})"

@@ -15,6 +15,9 @@ from yarl import URL
 from clinic import settings
 
 STAFF = "clinic_staff"  # `from` in the metadata of a staff member's message
+# `handoff` in a message's metadata: where the chat stands with staff, for the
+# widget (also set by the domain's responses, domain/handoff.yml).
+JOINED, ENDED = "joined", "ended"
 # While paused, Rasa stores the patient's messages without listening turns in
 # between; a listening turn after resuming lets the rules take the next message.
 LISTEN = {"event": "action", "name": "action_listen"}
@@ -112,17 +115,19 @@ class RasaApi:
         lock, and saves nothing (Rasa's SQL store only ever adds events)."""
         await self._request("PUT", conversation_path(conversation_id, "tracker/events"), [])
 
-    async def send_staff_message(self, conversation_id: str, text: str, staff_name: str) -> None:
-        await self.append_events(conversation_id, [{
-            "event": "bot", "text": text,
-            "metadata": {"from": STAFF, "staff_name": staff_name},
-        }])
+    async def send_staff_message(self, conversation_id: str, text: str, staff_name: str,
+                                 handoff: Optional[str] = None) -> None:
+        """A staff member's message; `handoff` JOINED when it says they joined."""
+        metadata = {"from": STAFF, "staff_name": staff_name}
+        if handoff:
+            metadata["handoff"] = handoff
+        await self.append_events(conversation_id, [{"event": "bot", "text": text,
+                                                    "metadata": metadata}])
 
-    async def resume(self, conversation_id: str, text: Optional[str] = None,
-                     response: Optional[str] = None) -> None:
-        """Resume the assistant, telling the patient (`text`) if given."""
-        said = [] if text is None else [
-            {"event": "bot", "text": text, "metadata": {"from": "assistant", "utter_action": response}}]
+    async def resume(self, conversation_id: str,
+                     message: Optional[Dict[str, Any]] = None) -> None:
+        """Resume the assistant, telling the patient (`message`, a `bot` event) if given."""
+        said = [] if message is None else [message]
         await self.append_events(conversation_id, [{"event": "resume"}, *said, LISTEN])
 
     async def trigger_intent(self, conversation_id: str, intent: str) -> None:

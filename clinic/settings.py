@@ -118,6 +118,11 @@ def red_flags_file() -> Path:
     return _path_from_env("CLINIC_RED_FLAGS_FILE", "content/red_flags.yml")
 
 
+def domain_dir() -> Path:
+    """The assistant's domain files: its intents, responses and actions."""
+    return PROJECT_ROOT / "domain"
+
+
 def conditions_file() -> Path:
     """The words the treatment pages use for the conditions patients name."""
     return _path_from_env("CLINIC_CONDITIONS_FILE", "content/conditions.yml")

@@ -166,7 +166,8 @@ def test_a_nurse_takes_over_a_waiting_patient_s_chat_and_hands_it_back(new_page,
     with console.context.expect_page() as opened:
         request.get_by_role("link", name="Open the transcript page").click()
     transcript = opened.value
-    expect(transcript.get_by_text("Clinic staff · Nurse Ada")).to_be_visible()
+    # Her joining and her reply.
+    expect(transcript.get_by_text("Clinic staff · Nurse Ada")).to_have_count(2)
     expect(transcript.get_by_text("crushing chest pain")).to_be_visible()
     expect(transcript.locator(".entry-text", has_text="talk to a person")).to_have_text(
         "I'd like to talk to a person (button)")

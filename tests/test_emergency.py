@@ -183,8 +183,8 @@ def test_rasa_s_responses_fill_in_the_number_and_mark_the_guidance(clinic_settin
 
 
 def test_other_responses_are_rasa_s_own(clinic_settings):
-    message = generated("utter_clinic_closed_until", next_opening="Monday at 9:00 AM")
-    assert message["text"] == "The clinic is closed right now; staff are back on Monday at 9:00 AM."
+    message = generated("utter_clinic_closed_until", next_opening="tomorrow at 9:00 AM")
+    assert message["text"] == "The clinic is closed right now; staff are back tomorrow at 9:00 AM."
     assert "emergency_number" not in message
 
 
@@ -228,7 +228,7 @@ def test_outside_opening_hours_the_patient_is_told_nobody_reads_the_chat_until_s
     [told] = flag()
 
     assert told["response"] == "utter_emergency_clinic_closed_until"
-    assert told["next_opening"] == "Monday at 9:00 AM"
+    assert told["next_opening"] == "tomorrow at 9:00 AM (New York time)"
     [request] = clinic_database_.active_requests()
     assert (request["urgent"], request["status"]) == (True, "waiting")
     # Once: a second emergency message doesn't repeat it.

@@ -17,6 +17,7 @@ from actions.handoff import (
     ActionFlagEmergencyForStaff, ActionHandOverToStaff, ActionWatchPausedConversation,
 )
 from clinic.settings import PROJECT_ROOT
+from clinic.staff import Staff
 from clinic.local_servers import ALWAYS_CLOSED, ALWAYS_OPEN
 from tests.rasa_events import answer, clarified, click, offer, patient
 
@@ -119,7 +120,7 @@ def test_outside_opening_hours_a_callback_is_offered_instead(clinic, monkeypatch
 
     assert events == [SlotSet("staff_available", False)]
     assert [m["response"] for m in messages] == ["utter_clinic_closed_until", "utter_offer_callback"]
-    assert messages[0]["next_opening"].startswith("Monday at 9:00")
+    assert messages[0]["next_opening"] == "tomorrow at 9:00 AM (New York time)"
     assert clinic_database.handoff_store().active_requests() == []
 
 
@@ -149,6 +150,50 @@ def test_an_emergency_while_waiting_gets_the_guidance_and_makes_the_request_urge
                                     "emergency_number": "911"}
     assert alerted["metadata"]["utter_action"] == "utter_emergency_staff_alerted"
     assert clinic_database.handoff_store().active_requests()[0]["urgent"] is True
+
+
+def watch_while_paused(intent: str, monkeypatch) -> List[tuple]:
+    """What the watch passes into the patient's chat through Rasa's API."""
+    sent = []
+
+    class RecordingRasaApi:
+        async def append_events(self, conversation_id, events):
+            sent.append((conversation_id, events))
+
+    monkeypatch.setattr(handoff.RasaApi, "from_settings", RecordingRasaApi)
+
+    async def watch():
+        await ActionWatchPausedConversation().run(
+            CollectingDispatcher(), tracker(intent, HISTORY, paused=True), DOMAIN)
+        await asyncio.gather(*handoff._pending_tasks)
+
+    asyncio.run(watch())
+    return sent
+
+
+def test_asking_for_staff_again_while_waiting_keeps_one_request_and_tells_its_place(
+        clinic, monkeypatch):
+    store = clinic_database.handoff_store()
+    store.request_handoff("someone-else", "patient asked", False, {})
+    store.request_handoff("patient-1", "patient asked", False, {})
+
+    [(conversation_id, [event])] = watch_while_paused("request_human", monkeypatch)
+
+    assert conversation_id == "patient-1"
+    assert "already in the queue" in event["text"]
+    assert "Patients ahead of you: 1; the wait is about 10 minutes" in event["text"]
+    assert event["metadata"]["handoff"] == "waiting"
+    assert event["data"]["buttons"] == [
+        {"title": "Never mind, back to the assistant", "payload": "/cancel_staff_request"}]
+    assert [r["conversation_id"] for r in store.active_requests()] == ["someone-else", "patient-1"]
+
+
+def test_asking_for_staff_once_staff_have_joined_is_left_to_them(clinic, monkeypatch):
+    store = clinic_database.handoff_store()
+    request = store.request_handoff("patient-1", "patient asked", False, {}).request
+    store.claim(request["id"], Staff(1, "jane", "Nurse Jane", "staff"))
+
+    assert watch_while_paused("request_human", monkeypatch) == []
 
 
 def test_other_messages_while_waiting_get_no_reply(clinic):

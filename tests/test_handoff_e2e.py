@@ -2,12 +2,15 @@
 Rasa server (socket.io and REST), action server, web app and database (SQLite,
 and PostgreSQL where it runs)."""
 import json
+import re
 import time
 import uuid
 
 import pytest
+import yaml
 
 from clinic.patient_socket import PatientSocket
+from clinic.settings import PROJECT_ROOT
 from tests.test_patient_rest import texts
 
 
@@ -40,6 +43,12 @@ def test_staff_take_over_the_patient_s_chat_and_hand_it_back(stack, patient):
     assert request["reason"] == "patient asked for a person"
     assert "can I talk to a nurse please" in request["summary"]["last_messages"]
     assert stack.staff("POST", f"/handoffs/{request['id']}/claim")[0] == 200
+    # The patient is told who joined, as from staff; the chat's history keeps it.
+    joined = patient.wait_for("Nurse Jane joined the chat")
+    assert joined["metadata"]["from"] == "clinic_staff"
+    assert joined["metadata"]["handoff"] == "joined"
+    assert joined["metadata"]["staff_name"] == "Nurse Jane"
+    stored_bot_message(stack, patient.session_id, "Nurse Jane joined the chat")
 
     sent_at = time.monotonic()
     status, _ = stack.staff("POST", f"/handoffs/{request['id']}/messages",
@@ -66,7 +75,8 @@ def test_staff_take_over_the_patient_s_chat_and_hand_it_back(stack, patient):
 
     status, resolved = stack.staff("POST", f"/handoffs/{request['id']}/hand-back")
     assert (status, resolved["status"]) == (200, "resolved")
-    patient.wait_for("I'm the automated assistant again")
+    handed_back = patient.wait_for("I'm the automated assistant again")
+    assert handed_back["metadata"]["handoff"] == "ended"
 
     patient.say("how long does a session take?")
     patient.wait_for("15 to 30 minutes")
@@ -84,6 +94,54 @@ def test_the_patient_can_cancel_and_chat_with_the_assistant_again(stack, patient
     patient.wait_for("osteoarthritis")
     status, requests = stack.staff("GET", "/handoffs")
     assert patient.session_id not in [r["conversation_id"] for r in requests]
+
+
+def suggested_phrases_of_the_waiting_message():
+    """What the waiting message tells the patient to say (in quotes) or click,
+    as domain/handoff.yml words it now."""
+    [variant] = yaml.safe_load((PROJECT_ROOT / "domain" / "handoff.yml").read_text())[
+        "responses"]["utter_staff_will_join"]
+    said = re.findall(r'"([^"]+)"', variant["text"])
+    assert said, "the waiting message no longer says how to go back to the assistant"
+    return said + [button["title"] for button in variant.get("buttons", [])]
+
+
+def spellings(phrase):
+    """A phrase as patients type it: as written, run together, in capitals with a stop."""
+    return [phrase, phrase.replace(" ", ""), f"{phrase.upper()}!"]
+
+
+@pytest.mark.parametrize("typed", [
+    typed for phrase in suggested_phrases_of_the_waiting_message() for typed in spellings(phrase)])
+def test_every_phrase_the_waiting_message_suggests_cancels_the_request(sqlite_stack, typed):
+    stack = sqlite_stack
+    patient = PatientSocket(stack.rasa_url)
+    try:
+        patient.say("I'd like to talk to a nurse")
+        patient.wait_for("will join this chat")
+
+        patient.say(typed)
+        cancelled = patient.wait_for("I've cancelled your request for staff", timeout=10)
+        assert cancelled["metadata"]["handoff"] == "ended"
+        _, requests = stack.staff("GET", "/handoffs")
+        assert patient.session_id not in [r["conversation_id"] for r in requests]
+    finally:
+        patient.close()
+
+
+def test_asking_for_staff_again_while_waiting_keeps_the_place_and_says_so(stack, patient):
+    patient.say("can I talk to a nurse please")
+    patient.wait_for("will join this chat")
+
+    patient.say("/request_human")  # the widget's "Talk to staff"
+    again = patient.wait_for("already in the queue", timeout=10)
+    patient.say("I really need to speak to a person")
+    patient.wait_for("already in the queue", timeout=10)
+
+    assert "Patients ahead of you" in again["text"]
+    assert again["metadata"]["handoff"] == "waiting"
+    _, requests = stack.staff("GET", "/handoffs")
+    assert [r["conversation_id"] for r in requests].count(patient.session_id) == 1
 
 
 def test_staff_api_refuses_a_browser_that_is_not_logged_in(stack):

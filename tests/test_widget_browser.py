@@ -184,6 +184,9 @@ def test_a_whole_conversation_with_the_keyboard_alone(widget, page):
     before = widget.messages("assistant").count()
     page.keyboard.press("Enter")
     expect(widget.next_reply("assistant", before)).to_contain_text("will join this chat")
+    # "Talk to staff" gives way to cancelling the wait, which takes the focus.
+    page.wait_for_function("() => document.querySelector('clinic-assistant-widget')"
+                           ".shadowRoot.activeElement.className === 'caw-control'")
     screenshot(page, "06-keyboard-only")
 
     page.keyboard.press("Escape")

@@ -63,9 +63,10 @@ def queue_page(request: Request, login: LoggedIn = Depends(require_role("staff")
 
 
 @router.post("/handoffs/{request_id:int}/claim")
-def claim(request_id: int, staff: Staff = Depends(current_staff),
-          handoffs: HandoffStore = Depends(store), log: AuditLog = Depends(audit)) -> Response:
-    staff_api.claim(request_id, staff, handoffs, log)
+async def claim(request_id: int, staff: Staff = Depends(current_staff),
+                handoffs: HandoffStore = Depends(store), assistant: RasaApi = Depends(rasa),
+                log: AuditLog = Depends(audit)) -> Response:
+    await staff_api.claim(request_id, staff, handoffs, assistant, log)
     return _back_to_queue(request_id)
 
 

@@ -3,6 +3,7 @@ callback requests and, for admins, the audit log. Every route needs a logged-in
 staff console session (its cookie), and state-changing ones its CSRF token in
 the `X-CSRF-Token` header (see webapp/staff_auth.py). Every action is recorded
 in the audit log, without the text of messages."""
+import logging
 from dataclasses import asdict
 from typing import List
 
@@ -11,7 +12,7 @@ from pydantic import BaseModel, constr
 
 from clinic.audit_log import AuditLog
 from clinic.handoff_store import ACTIVE, HandoffStore, RequestNotFound
-from clinic.rasa_api import RasaApi, RasaApiError
+from clinic.rasa_api import ENDED, JOINED, RasaApi, RasaApiError
 from clinic.staff import Staff
 from clinic.staff_sessions import LoggedIn
 from webapp.staff_auth import require_role
@@ -23,7 +24,15 @@ HAND_BACK_MESSAGE = (
 )
 MAX_MESSAGE_LENGTH = 2000
 
+logger = logging.getLogger(__name__)
+
+
 router = APIRouter(prefix="/api/staff")
+
+
+def joined_message(staff: Staff) -> str:
+    """What the patient's chat says when a staff member claims their request."""
+    return f"{staff.display_name} joined the chat."
 
 
 class StaffMessage(BaseModel):
@@ -68,14 +77,23 @@ def active_handoffs(staff: Staff = Depends(current_staff),
 
 
 @router.post("/handoffs/{request_id}/claim")
-def claim(request_id: int, staff: Staff = Depends(current_staff),
-          handoffs: HandoffStore = Depends(store), log: AuditLog = Depends(audit)) -> dict:
+async def claim(request_id: int, staff: Staff = Depends(current_staff),
+                handoffs: HandoffStore = Depends(store), assistant: RasaApi = Depends(rasa),
+                log: AuditLog = Depends(audit)) -> dict:
+    """Claim a waiting request; the patient's chat then says who joined. The
+    claim stands if Rasa can't pass that on (the first reply will show who it is)."""
     _request_or_404(handoffs, request_id)
     try:
         claimed = handoffs.claim(request_id, staff)
     except ValueError as error:
         raise HTTPException(409, str(error)) from None
     log.record("handoff_claimed", staff, "handoff_request", request_id)
+    try:
+        await assistant.send_staff_message(claimed["conversation_id"], joined_message(staff),
+                                           staff.display_name, handoff=JOINED)
+    except RasaApiError:
+        logger.warning("Could not tell the patient of handoff request %s that staff joined",
+                       request_id)
     return claimed
 
 
@@ -104,7 +122,9 @@ async def hand_back(request_id: int, staff: Staff = Depends(current_staff),
     handoff = _request_or_404(handoffs, request_id)
     if handoff["status"] not in ACTIVE:
         raise HTTPException(409, f"request {request_id} is already {handoff['status']}")
-    await _through_rasa(assistant.resume(handoff["conversation_id"], HAND_BACK_MESSAGE))
+    await _through_rasa(assistant.resume(handoff["conversation_id"], {
+        "event": "bot", "text": HAND_BACK_MESSAGE,
+        "metadata": {"from": "assistant", "handoff": ENDED}}))
     try:
         resolved = handoffs.resolve(request_id)
     except ValueError as error:

@@ -1,5 +1,9 @@
 // Turns the server's payloads (bot_uttered, chat_history) into the messages
-// the widget shows: {sender, text, buttons, source, staffName, emergency}.
+// the widget shows: {sender, text, buttons, source, staffName, emergency,
+// handoff, controls}.
+// A message that says the patient waits for staff keeps its buttons as
+// `controls`, shown for as long as the wait lasts instead of once; one that
+// says staff joined is a notice, not a staff member's message.
 
 export const STAFF = "clinic_staff"; // metadata.from of a staff member's message
 // metadata.utter_action of the emergency guidance, however it was sent
@@ -7,6 +11,7 @@ export const STAFF = "clinic_staff"; // metadata.from of a staff member's messag
 export const EMERGENCY_RESPONSE = "utter_emergency";
 const DIALLABLE = /^\+?\d{2,15}$/;
 export const TALK_TO_STAFF = { title: "I'd like to talk to a person", payload: "/request_human" };
+const HANDOFF_MARKS = new Set(["waiting", "joined", "ended"]);
 
 function text(value) {
   return typeof value === "string" ? value : "";
@@ -44,18 +49,26 @@ export function fromServer(payload, sender) {
   const metadata = payload.metadata && typeof payload.metadata === "object" ? payload.metadata : {};
   const isStaff = sender === "staff" || metadata.from === STAFF;
   const { text: body, source } = withSource(text(payload.text), text(metadata.source).trim());
+  const handoff = HANDOFF_MARKS.has(metadata.handoff) ? metadata.handoff : "";
+  const buttons = buttonsOf(payload);
+  const waiting = handoff === "waiting";
   return {
-    sender: isStaff ? "staff" : "assistant",
+    sender: handoff === "joined" ? "notice" : isStaff ? "staff" : "assistant",
     text: body,
-    buttons: buttonsOf(payload),
+    buttons: waiting ? [] : buttons,
     source,
     staffName: isStaff ? text(metadata.staff_name).trim() : "",
     emergency: emergencyOf(metadata, isStaff),
+    handoff,
+    controls: waiting ? buttons : [],
   };
 }
 
 export function fromPatient(body) {
-  return { sender: "patient", text: body, buttons: [], source: "", staffName: "", emergency: null };
+  return {
+    sender: "patient", text: body, buttons: [], source: "", staffName: "",
+    emergency: null, handoff: "", controls: [],
+  };
 }
 
 /** The messages of a chat_history payload, in order. */
@@ -72,7 +85,7 @@ export function fromHistory(payload) {
       messages.push(fromPatient(titles.get(said) ?? said));
     } else {
       const message = fromServer(entry, entry.sender);
-      for (const button of message.buttons) titles.set(button.payload, button.title);
+      for (const button of [...message.buttons, ...message.controls]) titles.set(button.payload, button.title);
       messages.push(message);
     }
   }

@@ -1,5 +1,6 @@
-// The widget's fixed DOM: launcher, dialog, notice, status, log, typing
-// indicator, talk-to-staff button and message form. Returns the parts the
+// The widget's fixed DOM: launcher, dialog (its header says who the patient
+// talks to), notice, status, log, typing indicator, talk-to-staff button or
+// the wait for staff, and message form. Returns the parts the
 // wiring in widget.js needs. IDs are scoped to the widget's shadow root.
 
 const TITLE = "Chat with our assistant";
@@ -55,6 +56,11 @@ export function buildPanel({ emergencyNumber, maxLength }) {
     element("span", { class: "caw-visually-hidden", text: "Assistant is typing" }),
     element("span", { class: "caw-dots", "aria-hidden": "true" }, element("span"), element("span"), element("span")));
   const staffButton = element("button", { type: "button", class: "caw-staff", text: "Talk to staff" });
+  // While the patient waits for staff: what happens, and the controls that stay usable.
+  const waiting = element("div", { class: "caw-waiting", hidden: true },
+    element("p", { class: "caw-waiting-text", text: "Waiting for clinic staff. Your messages are passed on to them." }));
+  const who = element("p", { class: "caw-who", text: "Automated assistant" });
+  const actions = element("div", { class: "caw-actions" }, staffButton, waiting);
 
   const hint = element("p", { id: "caw-hint", class: "caw-hint", "aria-live": "polite" });
   const input = element("textarea", {
@@ -69,14 +75,15 @@ export function buildPanel({ emergencyNumber, maxLength }) {
     hint);
 
   const panel = element("div", { id: "caw-panel", class: "caw-panel", role: "dialog", "aria-label": TITLE, hidden: true },
-    element("div", { class: "caw-header" }, element("h2", { class: "caw-title", text: TITLE }), close),
+    element("div", { class: "caw-header" },
+      element("div", { class: "caw-heading" }, element("h2", { class: "caw-title", text: TITLE }), who), close),
     element("p", { class: "caw-notice", text: emergencyNotice(emergencyNumber) }),
     status,
     log,
     typing,
-    element("div", { class: "caw-actions" }, staffButton),
+    actions,
     form);
 
   const root = element("div", { class: "caw-root" }, panel, launcher);
-  return { root, launcher, unread, badge, panel, close, status, log, empty, list, typing, staffButton, form, input, send, hint };
+  return { root, launcher, unread, badge, panel, close, who, status, log, empty, list, typing, actions, staffButton, waiting, form, input, send, hint };
 }

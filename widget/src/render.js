@@ -80,6 +80,11 @@ function emergencyParts(emergency) {
  */
 export function renderMessage(message, { onButton, buttonsEnabled, live = false }) {
   const item = element("li", `caw-message caw-message--${message.sender}`);
+  if (message.sender === "notice") {
+    // Something that happened in the chat ("Nurse Jane joined the chat."), not a message.
+    item.append(element("p", "caw-notice-text", message.text));
+    return item;
+  }
   const bubble = element("div", "caw-bubble");
   const emergency = message.emergency ? emergencyParts(message.emergency) : null;
   if (emergency) {
@@ -116,4 +121,12 @@ export function renderMessage(message, { onButton, buttonsEnabled, live = false 
 /** Disables every suggested-reply button in a container. */
 export function disableReplies(container) {
   for (const button of container.querySelectorAll(".caw-reply")) button.disabled = true;
+}
+
+/** A button kept in view while it applies (e.g. cancelling a request for staff). */
+export function renderControl(button, onButton) {
+  const control = element("button", "caw-control", button.title);
+  control.type = "button";
+  control.addEventListener("click", () => onButton(button));
+  return control;
 }

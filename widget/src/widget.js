@@ -3,9 +3,10 @@
 // It loads widget.css from beside itself and lives in a shadow root, so the
 // host site's styles and the widget's don't touch each other.
 import { openConnection } from "./connection.js";
+import { START, WAITING, WITH_STAFF, afterMessage, assistantAnswers, whoText } from "./handoff.js";
 import { TALK_TO_STAFF, fromHistory, fromPatient, fromServer } from "./messages.js";
 import { buildPanel } from "./panel.js";
-import { disableReplies, renderMessage } from "./render.js";
+import { disableReplies, renderControl, renderMessage } from "./render.js";
 import { local, session } from "./storage.js";
 
 const MAX_LENGTH = 1000;
@@ -41,6 +42,7 @@ function start(script) {
   let online = false;
   let typingTimer = null;
   let statusTimer = null;
+  let handoff = START;
 
   // Panel ---------------------------------------------------------------
   function setUnread(unread) {
@@ -91,13 +93,40 @@ function start(script) {
     scrollToEnd();
   }
 
+  // Staff ---------------------------------------------------------------------
+  // The header says who the patient talks to; "Talk to staff" is offered only
+  // while nobody is asked, and while waiting, the wait's controls stay usable.
+  function showHandoff(state) {
+    const focused = shadow.activeElement;
+    handoff = state;
+    ui.who.textContent = whoText(state);
+    ui.staffButton.hidden = !assistantAnswers(state);
+    ui.actions.hidden = state.mode === WITH_STAFF;
+    ui.waiting.hidden = state.mode !== WAITING;
+    ui.waiting.querySelectorAll(".caw-control").forEach((control) => control.remove());
+    if (state.mode === WAITING) {
+      for (const button of state.controls) ui.waiting.append(renderControl(button, sendButton));
+    }
+    setOnline(online);
+    // A keyboard user on a control that just went away goes on from the one in its place.
+    if (focused && ui.actions.contains(focused) && !(focused.isConnected && focused.getClientRects().length)) {
+      const next = [ui.staffButton, ...ui.waiting.querySelectorAll(".caw-control")].find((c) => c.getClientRects().length);
+      (next || ui.input).focus();
+    }
+  }
+
   function showHistory(payload) {
     // The whole log is replaced (also after a reconnect). Live announcements
     // are off meanwhile, so a screen reader doesn't read the history aloud.
     ui.log.setAttribute("aria-live", "off");
     ui.list.replaceChildren();
     ui.empty.hidden = false;
-    for (const message of fromHistory(payload)) append(message, false);
+    let state = START;
+    for (const message of fromHistory(payload)) {
+      append(message, false);
+      state = afterMessage(state, message);
+    }
+    showHandoff(state);
     requestAnimationFrame(() => ui.log.setAttribute("aria-live", "polite"));
   }
 
@@ -124,7 +153,7 @@ function start(script) {
     online = value;
     // aria-disabled rather than disabled: the controls keep keyboard focus.
     ui.input.readOnly = !value;
-    for (const control of [ui.input, ui.send, ui.staffButton]) {
+    for (const control of [ui.input, ui.send, ui.staffButton, ...ui.waiting.querySelectorAll(".caw-control")]) {
       control.setAttribute("aria-disabled", String(!value));
     }
   }
@@ -141,7 +170,8 @@ function start(script) {
     }
     disableReplies(ui.list);
     append(fromPatient(shownText), false);
-    setTyping(true);
+    // While staff have the chat the assistant stays quiet: no "typing" then.
+    setTyping(assistantAnswers(handoff));
     return true;
   }
 
@@ -193,7 +223,9 @@ function start(script) {
     onHistory: showHistory,
     onBotMessage(payload) {
       setTyping(false);
-      append(fromServer(payload), true, true);
+      const message = fromServer(payload);
+      append(message, true, true);
+      showHandoff(afterMessage(handoff, message));
       if (!isOpen()) setUnread(true);
     },
     onOffline() {

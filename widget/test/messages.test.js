@@ -43,7 +43,7 @@ test("buttons and Rasa's quick_replies are both read", () => {
 
 test("non-string fields are ignored, not shown", () => {
   const message = fromServer({ text: { html: "<b>x</b>" }, metadata: "nope", buttons: [null, { title: 3 }] });
-  assert.deepEqual(message, { sender: "assistant", text: "", buttons: [], source: "", staffName: "", emergency: null });
+  assert.deepEqual(message, { sender: "assistant", text: "", buttons: [], source: "", staffName: "", emergency: null, handoff: "", controls: [] });
 });
 
 const GUIDANCE = "This may be an emergency. Please call 911 now, or go to the nearest emergency department.";
@@ -107,4 +107,34 @@ test("session_confirm's token is kept only when it is a text", () => {
   assert.equal(sessionTokenOf({ session_id: "abc", token: 5 }), null);
   assert.equal(sessionTokenOf("abc"), null);
   assert.equal(sessionTokenOf(null), null);
+});
+
+// As domain/handoff.yml and clinic/rasa_api.py mark them.
+const WAITING_MESSAGE = {
+  text: "A member of the clinic's staff will join this chat. To go back to the automated assistant, say \"never mind\".",
+  buttons: [{ title: "Never mind, back to the assistant", payload: "/cancel_staff_request" }],
+  metadata: { handoff: "waiting", utter_action: "utter_staff_will_join" },
+};
+
+test("a waiting message keeps its buttons as controls for the whole wait, not as one-off replies", () => {
+  const message = fromServer(WAITING_MESSAGE);
+  assert.equal(message.handoff, "waiting");
+  assert.deepEqual(message.buttons, []);
+  assert.deepEqual(message.controls, WAITING_MESSAGE.buttons);
+});
+
+test("staff joining is a notice with the staff member's name, not their message", () => {
+  const message = fromServer({ text: "Nurse Jane joined the chat.", metadata: { from: "clinic_staff", staff_name: "Nurse Jane", handoff: "joined" } });
+  assert.equal(message.sender, "notice");
+  assert.equal(message.staffName, "Nurse Jane");
+});
+
+test("an unknown handoff mark is ignored", () => {
+  assert.equal(fromServer({ text: "Hi", metadata: { handoff: "<b>x</b>" } }).handoff, "");
+  assert.equal(fromServer({ text: "Hi", metadata: { handoff: 3 } }).handoff, "");
+});
+
+test("history shows a clicked waiting control's title instead of its payload", () => {
+  const messages = fromHistory({ messages: [{ sender: "assistant", ...WAITING_MESSAGE }, { sender: "patient", text: "/cancel_staff_request" }] });
+  assert.equal(messages[1].text, "Never mind, back to the assistant");
 });
