@@ -2,7 +2,7 @@
 
 A patient's emergency gets the domain's `utter_emergency` at once:
 - by the rule (data/rules/people_and_safety.yml), through Rasa's responses
-  (clinic/responses.py);
+  (clinic/response_generator.py);
 - while the conversation waits for staff, from action_watch_paused_conversation
   (actions/handoff.py), which passes it in through Rasa's HTTP API;
 - from the socket.io channel itself, before Rasa's turn, when the patient's

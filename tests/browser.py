@@ -8,7 +8,7 @@ import os
 import shutil
 from datetime import timedelta
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator, Sequence
 
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 from sqlalchemy import select, update
@@ -34,6 +34,35 @@ def chromium() -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
+
+
+# The sizes every browser test of a flow runs at; a phone also has touch.
+VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 375, "height": 740}}
+
+
+def checked_pages(browser: Browser, init_scripts: Sequence[str] = ()) -> Iterator[Callable[..., Page]]:
+    """For a fixture: opens pages, each in a browser of its own (a patient, a
+    nurse), at a viewport of VIEWPORTS; at the end, checks that none had a
+    JavaScript error or broke the security policy."""
+    contexts, problems = [], []
+
+    def open_page(viewport: str = "desktop") -> Page:
+        phone = viewport == "phone"
+        context = browser.new_context(viewport=VIEWPORTS[viewport], reduced_motion="reduce",
+                                      is_mobile=phone, has_touch=phone)
+        for script in init_scripts:
+            context.add_init_script(script)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda error: problems.append(error))
+        page.on("console", lambda message: problems.append(message.text)
+                if "Content Security Policy" in message.text else None)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+    assert problems == [], f"JavaScript errors or security policy violations: {problems}"
 
 
 def screenshot(page: Page, name: str) -> Path:

@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from clinic.database import Database
 from clinic.handoff_store import HandoffStore
-from tests.browser import ChatWidget, chromium, idle_for, log_in, screenshot
+from tests.browser import VIEWPORTS, ChatWidget, checked_pages, chromium, idle_for, log_in, screenshot
 from tests.test_handoff_e2e import callback_form
 
 # Counts the tones the page plays (headless Chromium has nobody to hear them).
@@ -39,8 +39,6 @@ if (window.Notification) {
   };
 }
 """
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 375, "height": 740}
 UNLABELLED_CONTROLS = """() => [...document.querySelectorAll('button, textarea, input:not([type=hidden]), a')]
   .filter((c) => c.getClientRects().length)
   .filter((c) => !(c.getAttribute('aria-label') || c.textContent.trim() || (c.labels && c.labels.length)))
@@ -58,26 +56,8 @@ def stack(rasa_server):
 
 
 @pytest.fixture
-def new_page(browser: Browser) -> Iterator[Callable[[], Page]]:
-    """Opens pages, each in a browser of its own (a nurse, a patient); at the end,
-    checks that no page had a JavaScript error or broke the security policy."""
-    contexts, problems = [], []
-
-    def open_page(viewport: dict = DESKTOP) -> Page:
-        context = browser.new_context(viewport=viewport, reduced_motion="reduce")
-        context.add_init_script(COUNT_TONES)
-        context.add_init_script(RECORD_NOTIFICATIONS)
-        contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda error: problems.append(error))
-        page.on("console", lambda message: problems.append(message.text)
-                if "Content Security Policy" in message.text else None)
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
-    assert problems == [], f"JavaScript errors or security policy violations: {problems}"
+def new_page(browser: Browser) -> Iterator[Callable[..., Page]]:
+    yield from checked_pages(browser, [COUNT_TONES, RECORD_NOTIFICATIONS])
 
 
 def patient_asks_for_staff(page: Page, stack, first_message: str) -> ChatWidget:
@@ -200,11 +180,11 @@ def in_sight(entry) -> bool:
     }""")
 
 
-@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
 def test_a_nurse_follows_the_conversation_live_and_replies_from_the_same_view(
         new_page, stack, viewport):
     empty_queue(stack)
-    name = f"Nurse Flo {viewport['width']}"
+    name = f"Nurse Flo {VIEWPORTS[viewport]['width']}"
     console = new_page(viewport)
     log_in(console, stack, name)
     console.goto(f"{stack.web_url}/staff/handoffs")
@@ -242,7 +222,7 @@ def test_a_nurse_follows_the_conversation_live_and_replies_from_the_same_view(
         expect(entry.get_by_text("New", exact=True)).to_be_visible()
         assert in_sight(entry), f"{text!r} is out of sight in the conversation's scroll box"
     expect(request.locator(".unread-count")).to_have_text("2 unread messages")
-    screenshot(console, f"14-console-unread-{viewport['width']}")
+    screenshot(console, f"14-console-unread-{VIEWPORTS[viewport]['width']}")
 
     # Clicking the reply box is reading them.
     reply_box.click()
@@ -257,7 +237,7 @@ def test_a_nurse_follows_the_conversation_live_and_replies_from_the_same_view(
     expect(widget.messages("staff").last).to_contain_text("a first visit costs $120")
     assert console.evaluate("document.documentElement.scrollWidth") <= viewport["width"]  # no sideways scroll
     assert console.evaluate(UNLABELLED_CONTROLS) == []
-    screenshot(console, f"15-console-conversation-{viewport['width']}")
+    screenshot(console, f"15-console-conversation-{VIEWPORTS[viewport]['width']}")
 
     before = widget.messages("assistant").count()
     request.get_by_role("button", name="Hand back to the assistant").click()

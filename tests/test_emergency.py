@@ -1,7 +1,7 @@
 """The emergency guidance, offline: the emergency number in settings/clinic.yml
 and its validation (clinic/settings.py, `make validate`), the one mechanism
 that fills it in and marks the guidance for the chat widget (clinic/emergency.py,
-clinic/responses.py, clinic/patient_channel.py), what the patient is told the
+clinic/response_generator.py, clinic/patient_channel.py), what the patient is told the
 clinic will do (actions/handoff.py), and urgent requests never offered a
 callback (clinic/handoff_store.py, webapp/claim_timeouts.py).
 tests/test_emergency_e2e.py and tests/test_emergency_browser.py run the same
@@ -27,7 +27,7 @@ from clinic.database import Database, utc_now
 from clinic.handoff_store import HandoffStore
 from clinic.local_servers import ALWAYS_CLOSED, ALWAYS_OPEN
 from clinic.patient_channel import history, widget_message
-from clinic.responses import ClinicResponses
+from clinic.response_generator import ClinicResponses
 from clinic.staff import Staff
 from webapp.claim_timeouts import offer_callbacks_for_unclaimed
 

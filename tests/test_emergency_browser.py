@@ -15,11 +15,11 @@ from typing import Callable, Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser import ChatWidget, chromium, contrast_failures, log_in, screenshot
+from tests.browser import (VIEWPORTS, ChatWidget, checked_pages, chromium, contrast_failures,
+                           log_in, screenshot)
 from tests.test_console_browser import COUNT_TONES, empty_queue
 from tests.test_emergency_e2e import wait_for_the_claim_timeout_watcher
 
-VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 375, "height": 812}}
 EMERGENCY = "I suddenly have crushing chest pain and can't breathe"
 SHORT_TIMEOUT = 0.05  # minutes: the claim-timeout watcher checks every 1.5 s
 
@@ -41,27 +41,9 @@ def viewport(request) -> str:
 
 @pytest.fixture
 def new_page(browser: Browser, viewport: str) -> Iterator[Callable[[], Page]]:
-    """Pages in browsers of their own (a patient, a nurse) at the test's
-    viewport; at the end, checks that no page had a JavaScript error or broke
-    the security policy."""
-    contexts, problems = [], []
-
-    def open_page() -> Page:
-        context = browser.new_context(viewport=VIEWPORTS[viewport], reduced_motion="reduce",
-                                      is_mobile=viewport == "phone",
-                                      has_touch=viewport == "phone")
-        context.add_init_script(COUNT_TONES)
-        contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda error: problems.append(error))
-        page.on("console", lambda message: problems.append(message.text)
-                if "Content Security Policy" in message.text else None)
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
-    assert problems == [], f"JavaScript errors or security policy violations: {problems}"
+    """Pages at the test's viewport (a patient, a nurse)."""
+    for open_page in checked_pages(browser, [COUNT_TONES]):  # its checks run after the test
+        yield lambda: open_page(viewport)
 
 
 def chatting(page: Page, stack) -> ChatWidget:

@@ -10,10 +10,9 @@ from typing import Callable, Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser import ChatWidget, chromium, log_in, screenshot
+from tests.browser import VIEWPORTS, ChatWidget, checked_pages, chromium, log_in, screenshot
 from tests.test_console_browser import empty_queue
 
-VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 375, "height": 667}}
 NURSES = {"desktop": "Nurse Uma", "phone": "Nurse Viv"}  # an account each, on one stack
 WAITING = "Waiting for clinic staff"
 ASSISTANT = "Automated assistant"
@@ -36,23 +35,7 @@ def viewport(request) -> str:
 
 @pytest.fixture
 def new_page(browser: Browser) -> Iterator[Callable[..., Page]]:
-    """Opens pages, each in a browser of its own; at the end, checks that none
-    had a JavaScript error or broke the security policy."""
-    contexts, problems = [], []
-
-    def open_page(size: str = "desktop") -> Page:
-        context = browser.new_context(viewport=VIEWPORTS[size], reduced_motion="reduce")
-        contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda error: problems.append(error))
-        page.on("console", lambda message: problems.append(message.text)
-                if "Content Security Policy" in message.text else None)
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
-    assert problems == [], f"JavaScript errors or security policy violations: {problems}"
+    yield from checked_pages(browser)
 
 
 class WaitingWidget(ChatWidget):
