@@ -19,8 +19,9 @@ not a message. A malformed event is skipped, never an error.
 A patient's message that came while a form (Rasa's active loop) was asking for
 a slot is an answer to the form's question (a name, a phone number, "tomorrow
 morning"), not a question for the NLU: whatever intent it got, it is no
-fallback. An emergency is never an answer: it is read as one in every state. `form_state_after()` follows the `active_loop` and `requested_slot`
-events that tell which question a form is asking.
+fallback. An emergency is never an answer: it is read as one in every state.
+`form_state_after()` follows the `active_loop` and `requested_slot` events
+that tell which question a form is asking.
 """
 import json
 from dataclasses import dataclass

@@ -76,6 +76,24 @@ def test_urgent_requests_come_first_then_the_oldest_with_the_patient_s_words_as_
     assert "3 waiting, 0 claimed." in page
 
 
+def test_an_emergency_nobody_has_claimed_is_the_first_thing_staff_see_on_logging_in(jane):
+    assert 'class="urgent-alert"' not in jane.client.get("/staff/").text
+    ask_for_staff(jane, "c0", "can I talk to a nurse")
+    store(jane).mark_urgent("c1", "emergency reported", {"last_messages": ["crushing chest pain"]})
+    store(jane).mark_urgent("c2", "emergency reported", {"last_messages": ["I can't breathe"]})
+
+    home = jane.client.get("/staff/").text
+
+    alert = re.search(r'<div class="urgent-alert" role="alert">(.*?)</div>', home, re.S).group(1)
+    assert "2 urgent requests waiting" in alert and "emergency reported" in alert
+    assert '<a href="/staff/handoffs">Open the handoff queue</a>' in alert
+    assert "chest pain" not in alert  # the patient's words are on the queue, not here
+    for request in store(jane).active_requests():
+        if request["urgent"]:
+            jane.client.post(f"/staff/handoffs/{request['id']}/claim", data={"csrf": jane.csrf()})
+    assert 'class="urgent-alert"' not in jane.client.get("/staff/").text
+
+
 def test_a_nurse_claims_a_request_and_gets_the_reply_box(jane):
     request_id = ask_for_staff(jane, "c1", "can I talk to a nurse")
 

@@ -21,7 +21,11 @@ def page_number(page: str) -> int:
 
 @router.get("/")
 def home(request: Request, login: LoggedIn = Depends(require_role("staff"))) -> Response:
-    return templates.TemplateResponse(request, "staff/home.html", {"login": login})
+    # An emergency reported while nobody was watching is the first thing staff see.
+    urgent = [handoff for handoff in request.app.state.handoff_store.active_requests()
+              if handoff["urgent"] and handoff["status"] == "waiting"]
+    return templates.TemplateResponse(request, "staff/home.html",
+                                      {"login": login, "urgent": urgent})
 
 
 @router.get("/audit")
