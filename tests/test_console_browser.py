@@ -235,7 +235,7 @@ def test_a_nurse_follows_the_conversation_live_and_replies_from_the_same_view(
     expect(conversation.locator(".entry--staff").last).to_contain_text("a first visit costs $120")
     expect(conversation.locator(".entry--staff").last).to_contain_text(f"Clinic staff · {name}")
     expect(widget.messages("staff").last).to_contain_text("a first visit costs $120")
-    assert console.evaluate("document.documentElement.scrollWidth") <= viewport["width"]  # no sideways scroll
+    assert console.evaluate("document.documentElement.scrollWidth") <= VIEWPORTS[viewport]["width"]  # no sideways scroll
     assert console.evaluate(UNLABELLED_CONTROLS) == []
     screenshot(console, f"15-console-conversation-{VIEWPORTS[viewport]['width']}")
 
