@@ -83,7 +83,9 @@ def test_a_request_for_a_person_waits_then_staff_reply_in_the_transcript(stack):
         transcript = conversation(stack, patient)
 
     staff = [m for m in transcript["messages"] if m["sender"] == "staff"]
+    # What the patient saw: the claim told them who joined, then her reply.
     assert [(m["who"], m["text"]) for m in staff] == [
+        ("Clinic staff · Nurse Jane", "Nurse Jane joined the chat."),
         ("Clinic staff · Nurse Jane", "Hello, this is Jane from the clinic.")]
     assert [e["label"] for e in transcript["handoff_events"]] == [
         "Asked for staff: patient asked for a person", "Claimed by Nurse Jane"]
