@@ -103,7 +103,7 @@ lock: ## Re-resolve requirements.in into requirements.lock, pinned by hash (need
 	mv $(LOCK_VENV)/requirements.lock requirements.lock
 
 .PHONY: audit
-# Dependency audits (README, "Dependency audits"): pip-audit runs in a venv of its
+# Dependency audits (docs/operations.md, "Dependency audits"): pip-audit runs in a venv of its
 # own, made from requirements-audit.txt, so the app's environment stays as locked.
 AUDIT_VENV := /tmp/clinic-audit-venv
 $(AUDIT_VENV)/.installed: requirements-audit.txt
@@ -163,7 +163,7 @@ run: train widget $(RASA_API_TOKEN_FILE) $(ACTION_SERVER_TOKEN_FILE) ## Install,
 	umask 077 && $(TOKENS) RASA_MODEL=$$($(PY) -m clinic.model_commands live-path) \
 		$(BIN)/honcho start -f Procfile
 
-# The scaled deployment on this machine (README, "Several Rasa instances"): its own
+# The scaled deployment on this machine (docs/deployment.md): its own
 # PostgreSQL database (created if missing) and a Redis of its own, with the password in
 # var/redis-password (clinic/redis_server.py; Debian's redis-server).
 SCALED_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/clinic_scaled

@@ -1,5 +1,5 @@
 """The optional RabbitMQ event broker: Rasa's own PikaEventBroker, on when
-RABBITMQ_URL is set (README, "Conversation events to RabbitMQ").
+RABBITMQ_URL is set (docs/deployment.md, "Conversation events to RabbitMQ").
 
 The endpoints files name this class instead of `type: pika` with `${RABBITMQ_URL}`
 because Rasa refuses to start on an unset ${VAR}; this reads the environment

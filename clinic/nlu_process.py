@@ -8,7 +8,7 @@ Python's lock: one Rasa process runs about one core's worth of Python, and at
 (py-spy: the reading thread waited ~8 ms of every 25). In a process of its own
 the pipeline has its own lock and the other core: one instance at 10
 concurrent conversations went from 31-32 to 47-49 messages a second and its
-p95 from 359-380 to 241-245 ms (README).
+p95 from 359-380 to 241-245 ms (docs/deployment.md).
 
 Each MessageProcessor (one per loaded model) has its worker process, which loads
 the same model file's NLU part (Rasa's own model storage and graph runner, the

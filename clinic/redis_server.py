@@ -1,6 +1,6 @@
 """The scaled deployment's own Redis on this machine (`make run-scaled`, its
 tests): Debian's redis-server on the loopback with a password, as a clinic's
-production Redis has one (README, "Several Rasa instances"). The machine's
+production Redis has one (docs/deployment.md). The machine's
 shared Redis has none: whoever reaches it could take conversations' locks and
 send patients messages through the chat's channel.
 

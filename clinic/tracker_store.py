@@ -15,7 +15,7 @@ NoFallbackSQLTrackerStore (both endpoints files: SQLite, PostgreSQL) instead:
 - keeps a pool of connections checked before use (pre-ping), so service
   resumes by itself, without a restart, when the database is back.
 
-It also saves two costs of Rasa's store on every message (README, "Where the
+It also saves two costs of Rasa's store on every message (docs/deployment.md, "Where the
 time goes"). Before each save Rasa counts the conversation's stored events to
 find the new ones, which it knew when it read the conversation: ours notes the
 count on the tracker when it reads or saves it. On SQLite, connections stay

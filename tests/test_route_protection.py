@@ -27,7 +27,7 @@ PUBLIC = {
 }
 PROTECTED = [endpoint for endpoint in ENDPOINTS if str(endpoint) not in PUBLIC]
 WITH_ROLE = [endpoint for endpoint in PROTECTED if endpoint.required_role in ROLES]
-# The roles as README.md's "Staff console" tells staff: what needs more than the
+# The roles as docs/staff-console.md tells staff: what needs more than the
 # staff role, by the start of its path. Everything else needs the staff role.
 ROLE_BY_PATH = {
     "/staff/accounts": "admin",

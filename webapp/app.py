@@ -63,7 +63,7 @@ def create_app(clock: Callable[[], datetime] = utc_now) -> FastAPI:
         database.engine.dispose()
 
     # No /docs, /redoc or /openapi.json: they would show anyone the staff API's
-    # layout (README.md describes it for staff).
+    # layout (docs/staff-console.md describes it for staff).
     app = FastAPI(title="Clinic assistant web app", lifespan=lifespan,
                   openapi_url=None, docs_url=None, redoc_url=None)
     app.add_middleware(RequestSizeLimit)  # inside the headers: a 413 gets them too

@@ -1,6 +1,6 @@
 """The clinic's public pages: a treatment page as the clinic publishes it, with
 the patient chat widget embedded by the same one-line snippet a clinic pastes
-into its own site (see the README, "Chat widget")."""
+into its own site (see docs/widget.md)."""
 from dataclasses import dataclass
 from typing import List, Tuple
 
