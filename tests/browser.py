@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
+import pytest
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 from sqlalchemy import select, update
 
@@ -23,6 +24,19 @@ from tests.services import unavailable
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = PROJECT_ROOT / "results" / "screenshots"
 SESSION_KEY = "clinic-assistant-session"  # where the widget keeps the conversation id
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """For the browser tests (imported as a fixture): Chromium, one per test module."""
+    yield from chromium()
+
+
+@pytest.fixture
+def stack(rasa_server):
+    """For the browser tests (imported as a fixture): the whole assistant
+    (tests/conftest.py's rasa_server), which the patient and the nurse use."""
+    return rasa_server
 
 
 def chromium() -> Iterator[Browser]:

@@ -11,7 +11,8 @@ from playwright.sync_api import Browser, Page, expect
 
 from clinic.database import Database
 from clinic.handoff_store import HandoffStore
-from tests.browser import VIEWPORTS, ChatWidget, checked_pages, chromium, idle_for, log_in, screenshot
+from tests.browser import VIEWPORTS, ChatWidget, checked_pages, idle_for, log_in, screenshot
+from tests.browser import browser, stack  # noqa: F401 (fixtures)
 from tests.test_handoff_e2e import callback_form
 
 # Counts the tones the page plays (headless Chromium has nobody to hear them).
@@ -43,16 +44,6 @@ UNLABELLED_CONTROLS = """() => [...document.querySelectorAll('button, textarea, 
   .filter((c) => c.getClientRects().length)
   .filter((c) => !(c.getAttribute('aria-label') || c.textContent.trim() || (c.labels && c.labels.length)))
   .map((c) => c.outerHTML)"""
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    yield from chromium()
-
-
-@pytest.fixture
-def stack(rasa_server):
-    return rasa_server
 
 
 @pytest.fixture

@@ -15,23 +15,14 @@ from typing import Callable, Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser import (VIEWPORTS, ChatWidget, checked_pages, chromium, contrast_failures,
+from tests.browser import (VIEWPORTS, ChatWidget, checked_pages, contrast_failures,
                            log_in, screenshot)
+from tests.browser import browser, stack  # noqa: F401 (fixtures)
 from tests.test_console_browser import COUNT_TONES, empty_queue
 from tests.test_emergency_e2e import wait_for_the_claim_timeout_watcher
 
 EMERGENCY = "I suddenly have crushing chest pain and can't breathe"
 SHORT_TIMEOUT = 0.05  # minutes: the claim-timeout watcher checks every 1.5 s
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    yield from chromium()
-
-
-@pytest.fixture
-def stack(rasa_server):
-    return rasa_server
 
 
 @pytest.fixture(params=list(VIEWPORTS))

@@ -10,22 +10,13 @@ from typing import Callable, Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser import VIEWPORTS, ChatWidget, checked_pages, chromium, log_in, screenshot
+from tests.browser import VIEWPORTS, ChatWidget, checked_pages, log_in, screenshot
+from tests.browser import browser, stack  # noqa: F401 (fixtures)
 from tests.test_console_browser import empty_queue
 
 NURSES = {"desktop": "Nurse Uma", "phone": "Nurse Viv"}  # an account each, on one stack
 WAITING = "Waiting for clinic staff"
 ASSISTANT = "Automated assistant"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    yield from chromium()
-
-
-@pytest.fixture
-def stack(rasa_server):
-    return rasa_server
 
 
 @pytest.fixture(params=list(VIEWPORTS))

@@ -12,12 +12,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from clinic.local_servers import another_rasa_server, free_port
-from tests.browser import ChatWidget, chromium, contrast_failures, screenshot
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    yield from chromium()
+from tests.browser import ChatWidget, contrast_failures, screenshot
+from tests.browser import browser  # noqa: F401 (a fixture)
 
 
 @pytest.fixture
