@@ -12,6 +12,7 @@ from clinic import settings
 from clinic.answers import Answer, Topic, answer, answered_from_pages, load_topics
 from clinic.conditions import NAMED, NOT_MENTIONED, coverage, load_condition_terms
 from clinic.documents import TREATMENT_ENTITY, TreatmentDocument, load_documents
+from clinic.message_parts import ALSO_ASKED
 
 # Intents that ask about the last topic instead of naming one.
 FOLLOW_UP_INTENTS = {"ask_more": "more", "ask_why": "why"}
@@ -70,8 +71,8 @@ def utter_condition_coverage(
 class ActionAnswerFromDocument(Action):
     """Quote the document sections that answer the patient's question.
 
-    Handles one topic, two topics asked at once ("ask_duration+ask_side_effects"),
-    and follow-ups on the last topic ("tell me more", "why?"). With several
+    Handles one topic, two topics asked at once (the intent and an `also_asked`
+    entity naming the second, clinic/intent_classifier.py), and follow-ups on the last topic ("tell me more", "why?"). With several
     treatment pages, the page is the treatment the patient named; when none was
     named, the assistant asks which, with a button per treatment. Documents are
     read on every call (a few kilobytes), so an edited or added page is answered
@@ -94,7 +95,9 @@ class ActionAnswerFromDocument(Action):
                 buttons=[{"title": t.label, "payload": f"/{n}"} for n, t in topics.items()],
             )
             return []
-        asked = [last_topic] if follow_up else [n for n in intent.split("+") if n in topics]
+        asked = [last_topic] if follow_up else [
+            n for n in dict.fromkeys([intent, *tracker.get_latest_entity_values(ALSO_ASKED)])
+            if n in topics]
         if not asked:
             dispatcher.utter_message(response="utter_please_rephrase")
             return []

@@ -1,9 +1,9 @@
 """How much of a message the NLU pipeline reads: its first NLU_MAX_TOKENS tokens.
 
-A message's reading costs by its tokens, not its characters: spaCy makes each
-emoji a token, DIET's transformer and the word features grow with the token
-count, and a run of CJK characters (one spaCy "word") costs the letter n-gram
-featurizer one n-gram set per character. So here a word of a script written
+A message's reading costs by its tokens, not its characters: the sentence model
+and the entity extractor grow with the token count, an emoji is a token, and a
+run of CJK characters (one "word" between spaces) costs the letter n-grams one
+set per character. So here a word of a script written
 with spaces is one token, and any other character that is not a space (a CJK
 character, an emoji, a punctuation mark) is a token of its own: the count is
 never below what the pipeline pays for. The message is stored whole, and red

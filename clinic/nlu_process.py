@@ -1,5 +1,6 @@
-"""Rasa reads patients' messages (its NLU pipeline: spaCy, the sentence model,
-DIET, the intent classifier) in a process of its own, beside the Rasa server.
+"""Rasa reads patients' messages (its NLU pipeline: the entity extractor, the
+sentence model, the intent classifier) in a process of its own, beside the Rasa
+server.
 
 Rasa reads a message on the server's event loop, so while one message is read
 no other patient's reply moves on. A worker thread frees the loop but not

@@ -10,7 +10,7 @@ It is Rasa's RegexEntityExtractor, limited to the lookup tables named in its
 `lookup_tables` setting: the stock component only uses lookup tables whose name is
 an annotated entity in the training data (treatment names are not annotated, so
 that a handful of new examples is enough for a new page), and would also turn the
-`condition` lookup table into entities next to DIET's.
+`condition` lookup table into entities next to the entity extractor's.
 """
 from typing import Any, Dict, List, Text
 

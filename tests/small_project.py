@@ -15,10 +15,7 @@ assistant_id: clinic-content-workflow-test
 language: en
 pipeline:
   - name: WhitespaceTokenizer
-  - name: CountVectorsFeaturizer
-    alias: word-counts
   - name: clinic.intent_classifier.LinearIntentClassifier
-    featurizers: [word-counts]
   - name: clinic.treatment_names.TreatmentNameExtractor
   - name: EntitySynonymMapper
   - name: FallbackClassifier

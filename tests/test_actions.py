@@ -19,11 +19,13 @@ DOMAIN = Domain.load(PROJECT_ROOT / "domain").as_dict()
 
 
 def tracker(intent: str, text: str = "", slots: Optional[Dict[str, Any]] = None,
-            ranking: Optional[List[Dict[str, Any]]] = None) -> Tracker:
+            ranking: Optional[List[Dict[str, Any]]] = None,
+            entities: Optional[List[Dict[str, Any]]] = None) -> Tracker:
     return Tracker(
         sender_id="patient-1",
         slots=slots or {},
-        latest_message={"intent": {"name": intent, "confidence": 0.9}, "entities": [],
+        latest_message={"intent": {"name": intent, "confidence": 0.9},
+                        "entities": entities or [],
                         "text": text, "intent_ranking": ranking or []},
         events=[],
         paused=False,
@@ -141,7 +143,8 @@ def test_a_remembered_condition_is_acknowledged_in_other_answers():
 
 
 def test_two_topics_in_one_message_get_both_answers():
-    messages, events = run(ActionAnswerFromDocument(), "ask_duration+ask_side_effects")
+    messages, events = run(ActionAnswerFromDocument(), "ask_duration", entities=[
+        {"entity": "also_asked", "value": "ask_side_effects", "start": 25, "end": 37}])
 
     assert "15 to 30 minutes" in messages[0]["text"]
     assert "minimal discomfort and downtime" in messages[1]["text"]

@@ -39,7 +39,6 @@ PRP_QUESTIONS = {
     "ask_alternatives": ["What if PRP doesn't help?"],
     "ask_candidacy": ["Could PRP be right for me?"],
     "ask_side_effects": ["Is platelet-rich plasma painful?"],
-    "ask_procedure+ask_duration": ["what happens in a PRP session and how long is it"],
 }
 
 

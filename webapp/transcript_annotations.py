@@ -16,11 +16,9 @@ def annotation_panel(request: Request, login: LoggedIn, sender_id: str) -> Optio
     """The transcript template's `annotations`, or None: no annotation controls."""
     if not login.staff.has_role(ANNOTATE_ROLE):
         return None
-    choices = intent_choices()
     return {
         "by_message": request.app.state.annotations.of_conversation(sender_id),
-        "one_topic": [intent for intent in choices if "+" not in intent],
-        "two_topics": [intent for intent in choices if "+" in intent],
+        "intents": intent_choices(),
         "new_topic": NEW_TOPIC, "max_note": MAX_NOTE_LENGTH,
         "conversation_id": sender_id, "csrf": login.csrf_token,
     }
