@@ -24,6 +24,7 @@ RED_FLAGS = RedFlags.load(settings.red_flags_file())
     "feels like my throat is getting tight",
     "my tonge is swolen",
     "out of nowhere this evening i suddenly went all weak down one side",
+    "no appetite and a fever, and the knee is hot and swollen",
 ])
 def test_red_flags_are_caught_whatever_the_wording(message):
     assert RED_FLAGS.find(message) is not None
@@ -37,6 +38,8 @@ def test_red_flags_are_caught_whatever_the_wording(message):
     "is there any chance of fitting me in next week",
     "can it help my chronic back pain",
     "I need an urgent appointment",
+    "my knee is really swollen and stiff since the shot, is that normal? no fever just sore",
+    "without fever, is it ok that the spot is red and swollen",
 ])
 def test_ordinary_questions_are_not_emergencies(message):
     assert RED_FLAGS.find(message) is None
