@@ -118,6 +118,11 @@ def red_flags_file() -> Path:
     return _path_from_env("CLINIC_RED_FLAGS_FILE", "content/red_flags.yml")
 
 
+def person_requests_file() -> Path:
+    """Patterns that make a message a request for a person, whatever the classifier says."""
+    return _path_from_env("CLINIC_PERSON_REQUESTS_FILE", "content/person_requests.yml")
+
+
 def domain_dir() -> Path:
     """The assistant's domain files: its intents, responses and actions."""
     return PROJECT_ROOT / "domain"
