@@ -48,31 +48,52 @@ def ask_which_treatment(dispatcher: CollectingDispatcher, intent: str,
     ])
 
 
-def utter_condition_coverage(
-    dispatcher: CollectingDispatcher, document: TreatmentDocument, condition: str
-) -> None:
-    """Say whether the page covers the patient's condition, in the page's words."""
-    found = coverage(document, condition, load_condition_terms(settings.conditions_file()))
-    if found.kind == NOT_MENTIONED:
+def spoken_list(items: List[str]) -> str:
+    """'knee', 'knee and hip', 'knee, hip and neck'."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def conditions_asked_about(tracker: Tracker) -> List[str]:
+    """The conditions the patient's message names, else the one remembered."""
+    named = [v for v in dict.fromkeys(tracker.get_latest_entity_values("condition"))
+             if isinstance(v, str)]
+    remembered: Optional[str] = tracker.get_slot("condition")
+    return named or ([remembered] if remembered else [])
+
+
+def utter_condition_coverage(dispatcher: CollectingDispatcher, document: TreatmentDocument,
+                             conditions: List[str], what_it_treats: Topic) -> None:
+    """Say whether the page covers each condition, in the page's words. For those it
+    doesn't mention, quote what it does say it treats, so the patient can judge, and
+    offer the clinic's staff."""
+    terms = load_condition_terms(settings.conditions_file())
+    missing = []
+    for condition in conditions:
+        found = coverage(document, condition, terms)
+        if found.kind == NOT_MENTIONED:
+            missing.append(condition)
+            continue
+        heading, sentence = found.quote
+        quoted = Answer.quoting(document, ((heading, sentence),))
+        dispatcher.utter_message(
+            response="utter_condition_named" if found.kind == NAMED else "utter_condition_related",
+            condition=condition, term=found.term, quote=sentence, source=quoted.source,
+            treatment=document.name,
+            metadata={**quoted.metadata, "topic": "ask_conditions", "condition": condition},
+        )
+    if missing:
         dispatcher.utter_message(response="utter_condition_not_mentioned",
-                                 condition=condition, treatment=document.name)
+                                 condition=spoken_list(missing), treatment=document.name)
+        utter_quote(dispatcher, answer(document, what_it_treats.answer), "ask_conditions")
         utter_clinic_contact(dispatcher)
-        return
-    heading, sentence = found.quote
-    quoted = Answer.quoting(document, ((heading, sentence),))
-    dispatcher.utter_message(
-        response="utter_condition_named" if found.kind == NAMED else "utter_condition_related",
-        condition=condition, term=found.term, quote=sentence, source=quoted.source,
-        treatment=document.name,
-        metadata={**quoted.metadata, "topic": "ask_conditions", "condition": condition},
-    )
 
 
 class ActionAnswerFromDocument(Action):
     """Quote the document sections that answer the patient's question.
 
     Handles one topic, two topics asked at once (the intent and an `also_asked`
-    entity naming the second, clinic/intent_classifier.py), and follow-ups on the last topic ("tell me more", "why?"). With several
+    entity naming the second, clinic/intent_classifier.py), and follow-ups on the
+    last topic ("tell me more", "why?"). With several
     treatment pages, the page is the treatment the patient named; when none was
     named, the assistant asks which, with a button per treatment. Documents are
     read on every call (a few kilobytes), so an edited or added page is answered
@@ -113,16 +134,17 @@ class ActionAnswerFromDocument(Action):
             self.utter_topic(dispatcher, document, last_topic, topics[last_topic], follow_up)
             return treatment
 
-        condition: Optional[str] = tracker.get_slot("condition")
+        conditions = conditions_asked_about(tracker)
         said_general = False
         for name in asked:
-            if condition and name in CONDITION_TOPICS:
-                utter_condition_coverage(dispatcher, document, condition)
+            if conditions and name in CONDITION_TOPICS:
+                utter_condition_coverage(dispatcher, document, conditions,
+                                         topics["ask_conditions"])
                 if name == "ask_conditions":
                     continue
-            elif condition and not said_general:
+            elif conditions and not said_general:
                 dispatcher.utter_message(response="utter_general_answer_for_condition",
-                                         condition=condition)
+                                         condition=spoken_list(conditions))
                 said_general = True
             self.utter_topic(dispatcher, document, name, topics[name])
         return [*treatment, SlotSet("last_topic", asked[-1])]

@@ -119,12 +119,28 @@ def test_a_body_part_is_related_to_the_tissue_the_page_names():
     assert "such as a joint, tendon, or ligament" in message["quote"]
 
 
-def test_an_unlisted_condition_is_said_not_to_be_mentioned_and_staff_can_advise():
+def test_an_unlisted_condition_is_said_not_to_be_mentioned_with_what_the_page_covers():
     messages, _ = run(ActionAnswerFromDocument(), "ask_conditions", slots={"condition": "migraine"})
 
-    assert [m["response"] for m in messages] == [
-        "utter_condition_not_mentioned", "utter_clinic_contact"]
+    assert [m.get("response") for m in messages] == [
+        "utter_condition_not_mentioned", None, "utter_clinic_contact"]
     assert messages[0]["condition"] == "migraine"
+    # What the page says it treats, so that the patient can judge.
+    assert "osteoarthritis, tendonitis, ligament injuries" in messages[1]["text"]
+    assert messages[1]["metadata"]["sections"] == ["Conditions It Treats"]
+
+
+def test_each_condition_a_message_names_is_answered():
+    messages, _ = run(ActionAnswerFromDocument(), "ask_conditions", entities=[
+        {"entity": "condition", "value": "knee", "start": 20, "end": 24},
+        {"entity": "condition", "value": "sciatica", "start": 29, "end": 37},
+        {"entity": "condition", "value": "cancer", "start": 42, "end": 48}],
+        slots={"condition": "cancer"})
+
+    assert [m.get("response") for m in messages] == [
+        "utter_condition_related", "utter_condition_not_mentioned", None, "utter_clinic_contact"]
+    assert messages[0]["condition"] == "knee"
+    assert messages[1]["condition"] == "sciatica and cancer"
 
 
 def test_candidacy_with_a_condition_adds_the_page_s_advice_to_consult_a_provider():

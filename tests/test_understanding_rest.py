@@ -30,6 +30,31 @@ def test_a_condition_the_page_does_not_list_is_said_so_with_the_clinic_contact(
     assert "+1 555 0100" in answer
 
 
+def test_a_condition_the_page_does_not_name_gets_what_the_page_covers(rasa_server, patient):
+    answer = texts(rasa_server.send(
+        patient, "would prolotherapy help my sciatica? the pain goes all down my leg"))
+
+    assert "doesn't mention sciatica" in answer
+    # What the page does say it treats, so that the patient can judge, and staff.
+    assert "osteoarthritis, tendonitis, ligament injuries, and chronic low back pain" in answer
+    assert "+1 555 0100" in answer
+
+
+def test_punctuation_is_never_taken_for_a_condition(rasa_server, patient):
+    answer = texts(rasa_server.send(
+        patient, "my neck never settled after the crash (whiplash) / TMJ: is prolo used for that?"))
+
+    assert not any(f"mention {mark}" in answer for mark in "()/:")
+
+
+def test_two_topics_never_trained_together_get_both_answers(rasa_server, patient):
+    answer = texts(rasa_server.send(
+        patient, "what are the benefits of it? and what happens if it doesn't work for me"))
+
+    assert "Minimally Invasive" in answer  # benefits
+    assert "alternative treatment options may be considered" in answer  # what next
+
+
 def test_without_a_condition_the_whole_conditions_section_is_quoted(rasa_server, patient):
     answer = texts(rasa_server.send(patient, "what conditions does prolotherapy treat?"))
 
