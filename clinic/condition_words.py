@@ -19,12 +19,14 @@ from rasa.shared.nlu.training_data.message import Message
 
 CONDITION = "condition"
 LETTER = re.compile(r"[^\W\d_]")
+# scikit-learn's English stop words but "back", which patients name as a body part.
+STOP_WORDS = ENGLISH_STOP_WORDS - {"back"}
 
 
 def is_condition_word(value: Any) -> bool:
     """Whether a condition's text has a letter and is more than a stop word."""
     text = str(value).strip().lower()
-    return bool(LETTER.search(text)) and text not in ENGLISH_STOP_WORDS
+    return bool(LETTER.search(text)) and text not in STOP_WORDS
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
