@@ -1,11 +1,17 @@
 """Benchmark: training time, server start time, reply latency and memory.
 
-    python -m evaluation.benchmark [--skip-training] [--messages 500]
+    python -m evaluation.benchmark [--skip-training] [--messages 1000]
 
 Trains a model from scratch into a temporary folder (unless --skip-training, which
-uses the current model), starts the Rasa server and the action server, sends
-patient messages over REST one after another (held-out messages, 10 per
-conversation), and prints latency percentiles and the servers' resident memory.
+uses the current model), starts the whole assistant (action server, Rasa server
+with its NLU worker, web app), sends patient messages over REST one after another
+(held-out messages, 10 per conversation), and prints latency percentiles and each
+server's resident memory, and the whole assistant's.
+
+Resident memory is given two ways: RSS counts the shared libraries every process
+maps (TensorFlow's, which Rasa imports in the server and in the NLU worker) once
+per process; PSS shares each page among the processes that map it, so their sum
+is what the assistant holds of the machine's memory.
 """
 import argparse
 import os
@@ -30,14 +36,19 @@ def child_pids(pid: int) -> List[int]:
             for child in children.read_text().split()]
 
 
-def resident_memory_mb(pid: int) -> float:
-    """Resident memory of a process and its children, in MB (from /proc)."""
-    total_kb = 0
-    for each in [pid, *child_pids(pid)]:
-        for line in Path(f"/proc/{each}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                total_kb += int(line.split()[1])
-    return total_kb / 1024
+def _kilobytes(path: Path, field: str) -> int:
+    for line in path.read_text().splitlines():
+        if line.startswith(field):
+            return int(line.split()[1])
+    raise ValueError(f"no {field} in {path}")
+
+
+def resident_memory_mb(pid: int, proportional: bool = False) -> float:
+    """Resident memory of a process and its children, in MB (from /proc): RSS,
+    or PSS when `proportional`."""
+    source, field = ("smaps_rollup", "Pss:") if proportional else ("status", "VmRSS:")
+    return sum(_kilobytes(Path(f"/proc/{each}/{source}"), field)
+               for each in [pid, *child_pids(pid)]) / 1024
 
 
 def train(folder: Path) -> float:
@@ -62,7 +73,7 @@ def percentile(values: List[float], share: float) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-training", action="store_true")
-    parser.add_argument("--messages", type=int, default=500)
+    parser.add_argument("--messages", type=int, default=1000)
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as folder:
@@ -90,9 +101,12 @@ def main() -> int:
                   f"p99 {percentile(latencies, 0.99):.0f} ms, "
                   f"mean {statistics.mean(latencies):.0f} ms "
                   f"over {len(latencies)} REST messages, one at a time")
-            memory = ", ".join(f"{name} {resident_memory_mb(process.pid):.0f} MB"
-                               for name, process in stack.processes.items())
-            print(f"resident memory: {memory}")
+            pids = {name: process.pid for name, process in stack.processes.items()}
+            for proportional, label in ((False, "RSS"), (True, "PSS")):
+                each = {name: resident_memory_mb(pid, proportional) for name, pid in pids.items()}
+                print(f"resident memory ({label}) after {len(latencies)} messages: "
+                      + ", ".join(f"{name} {mb:.0f} MB" for name, mb in each.items())
+                      + f"; the whole assistant {sum(each.values()):.0f} MB")
     return 0
 
 
