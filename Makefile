@@ -225,7 +225,7 @@ models: install ## The trained models with their held-out figures; which one is 
 	@mkdir -p var
 	@$(PY) -m clinic.model_commands list
 
-compare-baselines: train ## Held-out figures of keyword retrieval and Rasa's default pipeline beside ours
+compare-baselines: train ## Figures of keyword retrieval, Rasa's default pipeline, TF-IDF + logistic regression and Rasa's logistic regression beside ours
 	$(PY) -m evaluation.baselines $$($(PY) -m clinic.model_build path)
 
 benchmark: train ## Training time, server start time, reply latency p50/p95/p99 and memory

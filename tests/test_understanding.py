@@ -1,8 +1,11 @@
-"""Scoring of the understanding evaluation (evaluation/understanding.py) and the
-quality gate on set D (evaluation/gate.py)."""
+"""Scoring of the understanding evaluation (evaluation/understanding.py), the
+quality gate on set D (evaluation/gate.py) and the Rasa baselines' fallback."""
 import pytest
+import yaml
 
+from clinic.settings import PROJECT_ROOT
 from evaluation import gate
+from evaluation.baselines import LOGISTIC_REGRESSION_CONFIG
 from evaluation.understanding import (Labelled, Prediction, confident_wrong_topic,
                                       condition_scores, figures, is_junk_condition, is_right,
                                       junk_conditions, load_set, prediction_from_parse)
@@ -142,3 +145,13 @@ def test_the_gate_fails(change, failure):
     problems = gate.failures({**PASSING, **change})
     assert len(problems) == 1 and failure in problems[0]
 
+
+def fallback_thresholds(config_path):
+    pipeline = yaml.safe_load(config_path.read_text())["pipeline"]
+    return [{k: v for k, v in c.items() if k != "name"}
+            for c in pipeline if c["name"] == "FallbackClassifier"]
+
+
+def test_the_rasa_logistic_regression_baseline_falls_back_as_ours_does():
+    assert fallback_thresholds(LOGISTIC_REGRESSION_CONFIG) == fallback_thresholds(
+        PROJECT_ROOT / "config.yml")
