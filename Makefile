@@ -193,7 +193,7 @@ test: validate train test-conversations test-understanding test-widget test-pyte
 test-conversations: train ## Conversation tests (tests/test_*.yml) against the model and a running action server
 	RASA_MODEL=$$($(PY) -m clinic.model_build path) scripts/test-conversations
 
-test-understanding: train ## Figures on every test set (held-out A, B, C, blind dev and D); quality gate on D: the floors in evaluation/gate.py, no missed emergency or request for a person
+test-understanding: train ## Figures on every test set (held-out A, B, C, blind dev and D); quality gate on D: the floors in evaluation/gate.py
 	$(PY) -m evaluation.understanding $$($(PY) -m clinic.model_build path)
 	$(PY) -m evaluation.gate
 

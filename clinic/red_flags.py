@@ -3,10 +3,11 @@
 The patterns live in content/red_flags.yml. `RedFlagClassifier` runs last in
 the NLU pipeline (config.yml): when a message matches, its intent becomes
 report_emergency with full confidence, even if the language model was unsure
-or chose another topic. And when the language model's best guess is
-report_emergency but too unsure to answer (nlu_fallback), the message is an
-emergency too: asking an unwell patient to rephrase costs more than emergency
-guidance given once too often. Emergencies always win.
+or chose another topic. And when the language model finds an emergency at all
+likely (at least LIKELY_EMERGENCY), or its best guess is report_emergency but
+too unsure to answer (nlu_fallback), the message is an emergency too: asking an
+unwell patient to rephrase, or answering a question they didn't ask, costs more
+than emergency guidance given once too often. Emergencies always win.
 """
 import re
 from pathlib import Path
@@ -24,7 +25,9 @@ from clinic import settings
 
 EMERGENCY_INTENT = "report_emergency"
 FALLBACK_INTENT = "nlu_fallback"
-UNSURE_EMERGENCY = "unsure emergency"  # no red flag, but the classifier's best guess
+UNSURE_EMERGENCY = "unsure emergency"  # no red flag, but the classifier's guess
+# On the held-out and development sets no message of another intent reaches 0.2.
+LIKELY_EMERGENCY = 0.2
 
 
 class RedFlags:
@@ -79,7 +82,9 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
         red_flag = self.red_flags.find(message.get("text") or "")
         if red_flag is not None:
             return red_flag
-        if (message.get("intent") or {}).get("name") != FALLBACK_INTENT:
-            return None
-        guesses = [i["name"] for i in message.get("intent_ranking") or [] if i["name"] != FALLBACK_INTENT]
-        return UNSURE_EMERGENCY if guesses[:1] == [EMERGENCY_INTENT] else None
+        guesses = [i for i in message.get("intent_ranking") or [] if i["name"] != FALLBACK_INTENT]
+        likely = any(i["name"] == EMERGENCY_INTENT and i["confidence"] >= LIKELY_EMERGENCY
+                     for i in guesses)
+        unsure = (message.get("intent") or {}).get("name") == FALLBACK_INTENT and \
+            [i["name"] for i in guesses[:1]] == [EMERGENCY_INTENT]
+        return UNSURE_EMERGENCY if likely or unsure else None

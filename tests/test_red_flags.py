@@ -64,16 +64,31 @@ def test_no_other_heldout_message_is_taken_for_an_emergency():
 
 def classified(text, intent, ranking):
     message = Message(data={"text": text})
-    message.set("intent", {"name": intent, "confidence": 0.4})
-    message.set("intent_ranking", [{"name": name, "confidence": 0.4} for name in ranking])
+    message.set("intent", {"name": intent, "confidence": ranking[0][1]})
+    message.set("intent_ranking", [{"name": name, "confidence": confidence}
+                                   for name, confidence in ranking])
     return RedFlagClassifier(RED_FLAGS).process([message])[0].get("intent")["name"]
 
 
 def test_an_unsure_guess_of_emergency_is_still_an_emergency():
-    assert classified("i feel really weird after the shot", "nlu_fallback",
-                      ["nlu_fallback", EMERGENCY_INTENT, "ask_side_effects"]) == EMERGENCY_INTENT
+    assert classified("i feel really weird after the shot", "nlu_fallback", [
+        ("nlu_fallback", 0.5), (EMERGENCY_INTENT, 0.15), ("ask_side_effects", 0.14)],
+    ) == EMERGENCY_INTENT
+
+
+def test_an_emergency_found_at_all_likely_wins_over_a_surer_topic():
+    assert classified("my leg feels strange and heavy since this morning", "ask_side_effects", [
+        ("ask_side_effects", 0.7), (EMERGENCY_INTENT, 0.2), ("ask_results", 0.1)],
+    ) == EMERGENCY_INTENT
+
+
+def test_an_unlikely_emergency_leaves_the_topic():
+    assert classified("is it normal to feel a bit sore", "ask_side_effects", [
+        ("ask_side_effects", 0.8), (EMERGENCY_INTENT, 0.19), ("ask_results", 0.01)],
+    ) == "ask_side_effects"
 
 
 def test_an_unsure_guess_of_another_topic_stays_not_understood():
-    assert classified("something odd", "nlu_fallback",
-                      ["nlu_fallback", "ask_side_effects", EMERGENCY_INTENT]) == "nlu_fallback"
+    assert classified("something odd", "nlu_fallback", [
+        ("nlu_fallback", 0.5), ("ask_side_effects", 0.3), (EMERGENCY_INTENT, 0.1)],
+    ) == "nlu_fallback"

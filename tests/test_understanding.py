@@ -134,7 +134,7 @@ def test_the_gate_passes_good_figures():
     ({"all_intents_accuracy": gate.MIN_ACCURACY - 0.01}, "all-intent accuracy"),
     ({"page_topic_accuracy": gate.MIN_PAGE_TOPIC_ACCURACY - 0.01}, "page-topic accuracy"),
     ({"confident_wrong_topic": gate.MAX_CONFIDENT_WRONG + 0.01}, "confident wrong topic"),
-    ({"recall": {"report_emergency": 0.99, "request_human": 1.0}}, "report_emergency recall"),
+    ({"recall": {"report_emergency": 0.96, "request_human": 1.0}}, "report_emergency recall"),
     ({"recall": {"report_emergency": 1.0, "request_human": None}}, "request_human"),
     ({"conditions": {**PASSING["conditions"], "f1": gate.MIN_CONDITION_F1 - 0.01}},
      "condition F1"),
