@@ -64,7 +64,7 @@ WIDGET_INSTALLED := widget/node_modules/.installed
 WIDGET_BUILT := webapp/static/widget/widget.js
 
 .PHONY: help install lock validate train widget run add-staff shell test test-conversations test-understanding \
-	test-widget test-pytest evaluate compare-baselines benchmark benchmark-handoff benchmark-inbox benchmark-content benchmark-console benchmark-login benchmark-load benchmark-emergency clean \
+	test-widget test-pytest evaluate ablation compare-baselines benchmark benchmark-handoff benchmark-inbox benchmark-content benchmark-console benchmark-login benchmark-load benchmark-emergency clean \
 	export-annotations retention patient-export patient-delete
 
 help: ## List the targets
@@ -224,6 +224,9 @@ model-history: install ## Which model was live when, who put it live and why
 models: install ## The trained models with their held-out figures; which one is live
 	@mkdir -p var
 	@$(PY) -m clinic.model_commands list
+
+ablation: install ## Each part of the understanding pipeline changed in turn, trained and scored on set D and dev, with its training time (several minutes each)
+	$(PY) -m evaluation.ablation
 
 compare-baselines: train ## Figures of keyword retrieval, Rasa's default pipeline, TF-IDF + logistic regression and Rasa's logistic regression beside ours
 	$(PY) -m evaluation.baselines $$($(PY) -m clinic.model_build path)

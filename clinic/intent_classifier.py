@@ -52,12 +52,12 @@ WORDS = re.compile(r"\w")
 class MessageFeatures:
     """One row per text: word TF-IDF, letter TF-IDF and the sentence embedding."""
 
-    def __init__(self, words: Optional[TfidfVectorizer] = None,
+    def __init__(self, sentence_model: bool = True, words: Optional[TfidfVectorizer] = None,
                  letters: Optional[TfidfVectorizer] = None) -> None:
         self.words = words or TfidfVectorizer(sublinear_tf=True, token_pattern=r"(?u)\b\w+\b")
         self.letters = letters or TfidfVectorizer(sublinear_tf=True, analyzer="char_wb",
                                                   ngram_range=(1, 4))
-        self._encoder = SentenceEncoder()
+        self._encoder = SentenceEncoder() if sentence_model else None
 
     def fit_transform(self, texts: List[Text]) -> scipy.sparse.csr_matrix:
         self.words.fit(texts)
@@ -65,9 +65,10 @@ class MessageFeatures:
         return self.transform(texts)
 
     def transform(self, texts: List[Text]) -> scipy.sparse.csr_matrix:
-        return scipy.sparse.hstack(
-            [self.words.transform(texts), self.letters.transform(texts),
-             scipy.sparse.csr_matrix(self._encoder.encode(texts))], format="csr")
+        blocks = [self.words.transform(texts), self.letters.transform(texts)]
+        if self._encoder is not None:
+            blocks.append(scipy.sparse.csr_matrix(self._encoder.encode(texts)))
+        return scipy.sparse.hstack(blocks, format="csr")
 
 
 def _keep_weights_column_major(model: LogisticRegression) -> None:
@@ -91,6 +92,9 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             # How sure the classifier must be of each of two parts' topics to
             # answer both (below it, the message gets its one likeliest intent).
             "part_confidence": 0.8,
+            # Whether to read the sentence embedding beside the TF-IDF (off only
+            # to measure what it earns: evaluation/ablation.py).
+            "sentence_model": True,
         }
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage,
@@ -100,7 +104,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         self._config = config
         self._model_storage = model_storage
         self._resource = resource
-        self._features = features or MessageFeatures()
+        self._features = features or MessageFeatures(config["sentence_model"])
         self._model = model
         self._topics = set(topics or ())
         if model is not None:
@@ -197,5 +201,5 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
                 raise ValueError(f"{path} holds types that are not trusted: "
                                  f"{sorted(unknown - SAFE_TYPES)}")
             stored = skops.io.load(path, trusted=sorted(unknown))
-        features = MessageFeatures(stored["words"], stored["letters"])
+        features = MessageFeatures(config["sentence_model"], stored["words"], stored["letters"])
         return cls(config, model_storage, resource, features, stored["model"], stored["topics"])
