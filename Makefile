@@ -64,7 +64,7 @@ WIDGET_INSTALLED := widget/node_modules/.installed
 WIDGET_BUILT := webapp/static/widget/widget.js
 
 .PHONY: help install lock validate train widget run add-staff shell test test-conversations test-understanding \
-	test-widget test-pytest evaluate ablation compare-baselines benchmark benchmark-handoff benchmark-inbox benchmark-content benchmark-console benchmark-login benchmark-load benchmark-emergency clean \
+	test-widget test-pytest evaluate ablation compare-baselines benchmark benchmark-handoff benchmark-inbox benchmark-content benchmark-console benchmark-login benchmark-load benchmark-emergency benchmark-fresh-start clean \
 	export-annotations retention patient-export patient-delete
 
 help: ## List the targets
@@ -254,6 +254,9 @@ benchmark-console: install ## Staff console with 10,000 conversations: indexing 
 
 benchmark-login: install ## Time to refuse an unknown username, a wrong password, a disabled account (should match)
 	$(PY) -m evaluation.login_timing
+
+benchmark-fresh-start: install ## Time from a fresh clone to the first answer with `make run` (no caches, free ports): each phase and the total against 6 minutes
+	$(PY) -m evaluation.fresh_start
 
 test-widget: $(WIDGET_INSTALLED) ## The chat widget's unit tests (node --test)
 	cd widget && npm test
