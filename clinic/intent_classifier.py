@@ -44,8 +44,8 @@ from clinic.message_parts import ALSO_ASKED, Part, parts
 from clinic.sentence_embeddings import SentenceEncoder
 
 MODEL_FILE = "linear_intent_classifier.skops"
-# Beyond what skops trusts by default: what a fitted TfidfVectorizer holds.
-SAFE_TYPES = {"scipy.sparse._csr.csr_matrix", "numpy.float64", "builtins.set"}
+# Beyond what skops trusts by default: the TF-IDF weights are kept in one.
+SAFE_TYPES = {"scipy.sparse._csr.csr_matrix"}
 WORDS = re.compile(r"\w")
 
 
