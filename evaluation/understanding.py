@@ -29,10 +29,13 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.processor import MessageProcessor
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.shared.nlu.training_data.loading import load_data
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from clinic.graph_runner import OrderedGraphRunner
 from clinic.nlu_process import load_nlu_part
+from clinic import settings
+from clinic.answers import answered_from_pages, load_topics
+from clinic.condition_words import is_condition_word
+from clinic.message_parts import ALSO_ASKED
 from clinic.settings import PROJECT_ROOT
 from clinic.training_data_check import HELDOUT_DIR
 
@@ -43,16 +46,11 @@ DEFAULT_SETS = [HELDOUT_DIR / "nlu_heldout.yml", HELDOUT_DIR / "nlu_heldout_b.ym
                 REPORTED_SET]
 RESULTS = PROJECT_ROOT / "results" / "understanding"
 
-PAGE_TOPICS = frozenset({
-    "ask_conditions", "ask_procedure", "ask_mechanism", "ask_benefits", "ask_duration",
-    "ask_results", "ask_alternatives", "ask_candidacy", "ask_side_effects"})
+# The topics answered from the pages, as content/topics.yml lists them.
+PAGE_TOPICS = frozenset(answered_from_pages(load_topics(settings.topics_file())))
 FALLBACK = "nlu_fallback"
 SEPARATOR = "+"
-# The new design's second topic: an entity beside the intent, not an intent `a+b`.
-ALSO_ASKED = "also_asked"
 CONDITION = "condition"
-# sklearn's stop words, less "back", which patients name as a body part ("my [back](condition)").
-STOP_WORDS = ENGLISH_STOP_WORDS - {"back"}
 # A missed emergency, or a request for a person that gets no person, is never acceptable.
 MUST_NEVER_MISS = ("report_emergency", "request_human")
 
@@ -148,13 +146,9 @@ def condition_scores(pairs: Sequence[Tuple[Labelled, Prediction]]) -> Dict[str, 
     return {"precision": precision, "recall": recall_, "f1": f1}
 
 
-def is_junk_condition(condition: str) -> bool:
-    """Punctuation only, or a stop word ("it", "my", "the"): never a condition."""
-    return not any(c.isalnum() for c in condition) or condition in STOP_WORDS
-
-
 def junk_conditions(predictions: Iterable[Prediction]) -> int:
-    return sum(is_junk_condition(c) for p in predictions for c in p.conditions)
+    """Predicted conditions that are punctuation or a stop word (never a condition)."""
+    return sum(not is_condition_word(c) for p in predictions for c in p.conditions)
 
 
 def figures(pairs: Sequence[Tuple[Labelled, Prediction]]) -> Dict[str, Any]:

@@ -7,7 +7,7 @@ from clinic.settings import PROJECT_ROOT
 from evaluation import gate
 from evaluation.baselines import LOGISTIC_REGRESSION_CONFIG
 from evaluation.understanding import (Labelled, Prediction, confident_wrong_topic,
-                                      condition_scores, figures, is_junk_condition, is_right,
+                                      condition_scores, figures, is_right,
                                       junk_conditions, load_set, prediction_from_parse)
 
 
@@ -103,7 +103,8 @@ def test_a_set_without_condition_annotations_has_no_condition_scores():
     ("/", True), ("(", True), ("...", True), ("it", True), ("my", True), ("the", True),
     ("back", False), ("knee", False), ("tmj", False)])
 def test_punctuation_and_stop_word_conditions(words, junk):
-    assert is_junk_condition(words) is junk
+    prediction = Prediction("ask_conditions", 0.9, (), (words,))
+    assert junk_conditions([prediction]) == int(junk)
 
 
 def test_junk_conditions_are_counted():
